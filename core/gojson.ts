@@ -1,0 +1,271 @@
+// go-ethereum's JSON conventions, both directions: strict hex decoding (hexutil), Go's case-insensitive
+// struct-field matching, its error wording (`json: cannot unmarshal … into Go struct field …`), and Go's
+// HTML-safe string escaping on output. Callers decide the context; these functions keep the exact texts.
+import { fromHex, isHexDigits, type Address, toChecksumAddress, addressFromBytes } from './bytes.ts';
+
+/** Any JSON value as parsed by JSON.parse. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/**
+ * A hexutil decoding error. `typeError` errors are the ones Go wraps as
+ * `json: cannot unmarshal <reason> into Go … of type <T>`; the others surface bare (e.g. the fixed-length
+ * error `hex string has length 38, want 40 for common.Address`).
+ */
+export class HexError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly typeError: boolean = true,
+  ) {
+    super(reason);
+    this.name = 'HexError';
+  }
+}
+
+export const hexReason = {
+  empty: 'empty hex string',
+  syntax: 'invalid hex string',
+  missingPrefix: 'hex string without 0x prefix',
+  oddLength: 'hex string of odd length',
+  emptyNumber: 'hex string "0x"',
+  leadingZero: 'hex number with leading zero digits',
+  uint64Range: 'hex number > 64 bits',
+  big256Range: 'hex number > 256 bits',
+} as const;
+
+function hasPrefix(s: string): boolean {
+  return s.length >= 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X');
+}
+
+/** hexutil.Decode: `0x` mandatory, `""` is `empty hex string`. Used for signData payloads. */
+export function decodeHexStrict(s: string): Uint8Array {
+  if (s.length === 0) throw new HexError(hexReason.empty);
+  if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);
+  const body = s.slice(2);
+  if (body.length % 2 !== 0) throw new HexError(hexReason.oddLength);
+  if (!isHexDigits(body)) throw new HexError(hexReason.syntax);
+  return fromHex(body);
+}
+
+/** hexutil.Bytes JSON text: `""` is empty, `0x` mandatory otherwise, even length. */
+export function decodeBytesText(s: string): Uint8Array {
+  if (s.length === 0) return new Uint8Array(0);
+  if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);
+  const body = s.slice(2);
+  if (body.length % 2 !== 0) throw new HexError(hexReason.oddLength);
+  if (!isHexDigits(body)) throw new HexError(hexReason.syntax);
+  return fromHex(body);
+}
+
+/** hexutil.Uint64 / hexutil.Big JSON text: `""` = 0, `0x` mandatory, no leading zeros, range-checked. */
+export function decodeQuantityText(s: string, bits: 64 | 256): bigint {
+  if (s.length === 0) return 0n;
+  if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);
+  const body = s.slice(2);
+  if (body.length === 0) throw new HexError(hexReason.emptyNumber);
+  if (body.length > 1 && body[0] === '0') throw new HexError(hexReason.leadingZero);
+  if (!isHexDigits(body)) throw new HexError(hexReason.syntax);
+  if (body.length > bits / 4) throw new HexError(bits === 64 ? hexReason.uint64Range : hexReason.big256Range);
+  return BigInt('0x' + body);
+}
+
+/** Fixed-size hex (common.Address 20, common.Hash 32): `0x` mandatory, exact length. */
+export function decodeFixedText(s: string, size: number, goType: string): Uint8Array {
+  let body = s;
+  if (s.length > 0) {
+    if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);
+    body = s.slice(2);
+    if (body.length % 2 !== 0) throw new HexError(hexReason.oddLength);
+  }
+  if (body.length / 2 !== size) throw new HexError(`hex string has length ${body.length}, want ${size * 2} for ${goType}`, false);
+  if (!isHexDigits(body)) throw new HexError(hexReason.syntax);
+  return fromHex(body);
+}
+
+/** Where a decoded value sits, for Go's error wording. */
+export interface GoContext {
+  /** Go type name, e.g. `hexutil.Uint64`, `common.Address`. */
+  goType: string;
+  /** `SendTxArgs.gas` inside a struct; absent for a top-level value. */
+  field?: string;
+}
+
+/** `json: cannot unmarshal <what> into Go struct field X of type T` (or `Go value of type T`). */
+export function unmarshalError(what: string, ctx: GoContext): Error {
+  const where = ctx.field ? `Go struct field ${ctx.field}` : 'Go value';
+  return new Error(`json: cannot unmarshal ${what} into ${where} of type ${ctx.goType}`);
+}
+
+function rewrap(err: unknown, ctx: GoContext): Error {
+  if (err instanceof HexError) return err.typeError ? unmarshalError(err.reason, ctx) : new Error(err.reason);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function requireString(v: Json | undefined, ctx: GoContext): string {
+  if (typeof v !== 'string') throw unmarshalError('non-string', ctx);
+  return v;
+}
+
+/** JSON quantity (strict). `null` is rejected unless the caller handles it as absent first. */
+export function jsonQuantity(v: Json | undefined, bits: 64 | 256, ctx: GoContext): bigint {
+  const s = requireString(v, ctx);
+  try {
+    return decodeQuantityText(s, bits);
+  } catch (e) {
+    throw rewrap(e, ctx);
+  }
+}
+
+/** JSON bytes (hexutil.Bytes). */
+export function jsonBytes(v: Json | undefined, ctx: GoContext): Uint8Array {
+  const s = requireString(v, ctx);
+  try {
+    return decodeBytesText(s);
+  } catch (e) {
+    throw rewrap(e, ctx);
+  }
+}
+
+/** JSON fixed-size hex (address 20 / hash 32). */
+export function jsonFixed(v: Json | undefined, size: number, ctx: GoContext): Uint8Array {
+  const s = requireString(v, ctx);
+  try {
+    return decodeFixedText(s, size, ctx.goType);
+  } catch (e) {
+    throw rewrap(e, ctx);
+  }
+}
+
+/** JSON common.Address → lowercase address. */
+export function jsonAddress(v: Json | undefined, ctx: Omit<GoContext, 'goType'> = {}): Address {
+  return addressFromBytes(jsonFixed(v, 20, { ...ctx, goType: 'common.Address' }));
+}
+
+/**
+ * go-ethereum's MixedcaseAddress: the decoded address plus the caller's original string, so the checksum
+ * can be judged and the string echoed back as given.
+ */
+export class MixedcaseAddress {
+  constructor(
+    readonly address: Address,
+    readonly original: string,
+  ) {}
+
+  /** Decodes like common.Address and keeps the original JSON string. */
+  static fromJson(v: Json | undefined, ctx: Omit<GoContext, 'goType'> = {}): MixedcaseAddress {
+    const address = jsonAddress(v, ctx);
+    return new MixedcaseAddress(address, v as string);
+  }
+
+  /** True only if the original is byte-identical to the EIP-55 form with a lowercase `0x`. */
+  validChecksum(): boolean {
+    return this.original === toChecksumAddress(this.address);
+  }
+
+  /** JSON form: `0x` + the original minus its two-character prefix (`0X…` becomes `0x…`). */
+  toJSON(): string {
+    return '0x' + this.original.slice(2);
+  }
+
+  /** Display form used by the console UI and audit log. */
+  display(): string {
+    return `${this.original} ${this.validChecksum() ? '[chksum ok]' : '[chksum INVALID]'}`;
+  }
+
+  /** EIP-55 form of the address. */
+  checksummed(): string {
+    return toChecksumAddress(this.address);
+  }
+}
+
+/**
+ * Go's struct-field matching: the member whose name equals `name` exactly, else (last) case-insensitively.
+ * Returns undefined when absent.
+ */
+export function goField(obj: JsonObject, name: string): Json | undefined {
+  if (Object.prototype.hasOwnProperty.call(obj, name)) return obj[name];
+  const lower = name.toLowerCase();
+  let found: Json | undefined;
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) found = obj[k];
+  return found;
+}
+
+/** True when v is a JSON object (not array, not null). */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Go's name for a decoded JSON value's dynamic type, as in `wrong type map[string]interface {}`. */
+export function goTypeName(v: Json | undefined): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return '[]interface {}';
+  return 'map[string]interface {}';
+}
+
+const htmlUnsafe = /[<>&\u2028\u2029]/g;
+
+/** Go encoding/json output: compact, with `<`, `>`, `&`, U+2028, U+2029 escaped as `\u003c` etc. */
+export function goStringify(value: unknown): string {
+  const s = JSON.stringify(value);
+  if (s === undefined) return 'null';
+  return s.replace(htmlUnsafe, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/** Go's `%q` of a string (strconv.Quote): printable runes kept, others escaped. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (c === 0x07) out += '\\a';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0b) out += '\\v';
+    else if (c === 0xfffd) out += '\\ufffd';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
+    else if (c === 0xad || (c >= 0x2028 && c <= 0x2029) || c === 0xfeff) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** Go's `%q` of a byte slice: like goQuote, but invalid UTF-8 bytes are written as `\xNN`. */
+export function goQuoteBytes(b: Uint8Array): string {
+  let out = '"';
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let len = 0;
+    let cp = -1;
+    if (c < 0x80) {
+      len = 1;
+      cp = c;
+    } else if (c >= 0xc2 && c <= 0xdf && i + 1 < b.length && (b[i + 1] & 0xc0) === 0x80) {
+      len = 2;
+      cp = ((c & 0x1f) << 6) | (b[i + 1] & 0x3f);
+    } else if (c >= 0xe0 && c <= 0xef && i + 2 < b.length && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80) {
+      cp = ((c & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f);
+      len = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) ? 3 : 0;
+    } else if (c >= 0xf0 && c <= 0xf4 && i + 3 < b.length && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80 && (b[i + 3] & 0xc0) === 0x80) {
+      cp = ((c & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) | ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f);
+      len = cp >= 0x10000 && cp <= 0x10ffff ? 4 : 0;
+    }
+    if (len === 0) {
+      out += '\\x' + c.toString(16).padStart(2, '0');
+      i += 1;
+      continue;
+    }
+    const q = goQuote(String.fromCodePoint(cp));
+    out += q.slice(1, -1);
+    i += len;
+  }
+  return out + '"';
+}
