@@ -1,0 +1,88 @@
+// Built-in clique double-sign protection (--clique-protect): per sealing account, the highest header height signed
+// and its seal hash, kept in the vault. A different header at a height already signed — or a lower height — is
+// refused; re-signing the identical seal hash is allowed (geth retries). Checks are serialised per account, so of two
+// concurrent different headers at one new height exactly one is signed.
+import { toChecksumAddress, toHex, type Address } from './bytes.ts';
+import { SignerError } from './errors.ts';
+import type { SecretStore } from './ports.ts';
+
+/** What the guard needs of a prepared clique request. */
+export interface CliqueSeal {
+  /** Block number of the header. */
+  cliqueNumber?: bigint;
+  /** The seal hash that will be signed. */
+  hash: Uint8Array;
+}
+
+/** The stored record for one account. */
+export interface CliqueRecord {
+  number: bigint;
+  sealHash: string;
+}
+
+/** Store key of an account's record (inside the vault's config.json, which clef ignores beyond ruleset_sha256). */
+export function cliqueRecordKey(address: Address): string {
+  return `clique_protect:${toChecksumAddress(address)}`;
+}
+
+export function parseCliqueRecord(text: string): CliqueRecord | null {
+  const m = /^(\d+):(0x[0-9a-f]{64})$/.exec(text);
+  return m ? { number: BigInt(m[1]), sealHash: m[2] } : null;
+}
+
+export function formatCliqueRecord(r: CliqueRecord): string {
+  return `${r.number}:${r.sealHash}`;
+}
+
+export class CliqueGuard {
+  private readonly locks = new Map<Address, Promise<void>>();
+
+  constructor(private readonly store: SecretStore) {}
+
+  /** Throws a SignerError when signing `seal` for `address` would double-sign; otherwise records it first. */
+  async admit(address: Address, seal: CliqueSeal): Promise<void> {
+    if (seal.cliqueNumber === undefined) throw new SignerError('clique protection: header number unknown');
+    const number = seal.cliqueNumber;
+    const sealHash = toHex(seal.hash);
+    const prev = this.locks.get(address) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const chained = prev.then(() => mine);
+    this.locks.set(address, chained);
+    await prev;
+    try {
+      const last = await this.record(address);
+      if (last) {
+        if (number === last.number && sealHash === last.sealHash) return;
+        if (number <= last.number) {
+          throw new SignerError(
+            `clique protection: refusing to sign header ${number} (${sealHash}): already signed height ${last.number} (${last.sealHash})`,
+          );
+        }
+      }
+      await this.store.put(cliqueRecordKey(address), formatCliqueRecord({ number, sealHash }));
+    } finally {
+      release();
+      if (this.locks.get(address) === chained) this.locks.delete(address);
+    }
+  }
+
+  /** The record of an account, or null when it never sealed. An unreadable record refuses signing (fail closed). */
+  async record(address: Address): Promise<CliqueRecord | null> {
+    let text: string;
+    try {
+      text = await this.store.get(cliqueRecordKey(address));
+    } catch (e) {
+      if (e instanceof Error && e.message === 'not found') return null;
+      throw new SignerError(`clique protection: record unreadable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const r = parseCliqueRecord(text);
+    if (!r) throw new SignerError('clique protection: record is malformed');
+    return r;
+  }
+
+  /** Forgets an account's record (after a deliberate rollback). */
+  async reset(address: Address): Promise<void> {
+    await this.store.del(cliqueRecordKey(address));
+  }
+}
