@@ -237,7 +237,8 @@ export class ConsoleUI implements Approver {
     }
     const data = typeof tx.data === 'string' ? tx.data : typeof tx.input === 'string' ? tx.input : '';
     if (data.length > 2) out += `data:     ${data.toLowerCase()}\n`;
-    if (req.call_info !== null) {
+    // clef tested for a non-nil slice, which is never empty there; an empty list here means none too.
+    if (req.call_info && req.call_info.length > 0) {
       out += '\nTransaction validation:\n';
       out += validationLines(req.call_info);
       out += '\n';
