@@ -1,0 +1,64 @@
+// clef's `initialize` (cli.md §4.1): the legal boot warning with its `ok` confirmation, then the logger.
+// Unlike clef the confirmation is read through the shared terminal buffer, so piped input after `ok` (passwords)
+// reaches the later prompts instead of vanishing into a private read-ahead buffer.
+import type { ClefLogger } from '../adapters/log/clef-logger.ts';
+import type { Terminal } from '../adapters/terminal/terminal.ts';
+import { ExitError, type Writer } from './context.ts';
+
+/** The boot warning, as clef prints it. */
+export const LEGAL_WARNING = `
+WARNING!
+
+Clef is an account management tool. It may, like any software, contain bugs.
+
+Please take care to
+- backup your keystore files,
+- verify that the keystore(s) can be opened with your password.
+
+Clef is distributed in the hope that it will be useful, but WITHOUT ANY
+WARRANTY; without even the implied warranty of MERCHANTABILITY or FITNESS
+FOR A PARTICULAR PURPOSE. See the GNU General Public License for more details.
+`;
+
+/** The confirmation request printed after the warning. */
+export const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
+
+/** What `initialize` needs. */
+export interface BootSettings {
+  stdioUi: boolean;
+  suppressBootwarn: boolean;
+  loglevel: number;
+  terminal: Terminal;
+  logger: ClefLogger;
+  stdout: Writer;
+  stderr: Writer;
+  /** ANSI colours in log lines (stderr is a TTY and TERM is not dumb). */
+  color: boolean;
+}
+
+/**
+ * Shows the warning and waits for `ok` (unless suppressed; with --stdio-ui the warning goes to stderr and no
+ * confirmation is asked), then configures the logger (stdout, or stderr with --stdio-ui).
+ * Throws `aborted by user` for any other answer; at end of input logs CRIT `Failed to read user input` and throws
+ * ExitError(1).
+ */
+export async function initialize(s: BootSettings): Promise<void> {
+  const logOutput = s.stdioUi ? s.stderr : s.stdout;
+  const configure = (): void => s.logger.configure({ write: logOutput, level: s.loglevel, color: s.color });
+  if (s.stdioUi) {
+    if (!s.suppressBootwarn) s.stderr(LEGAL_WARNING);
+  } else if (!s.suppressBootwarn) {
+    s.terminal.write(LEGAL_WARNING);
+    s.terminal.write(CONFIRM_PROMPT);
+    const answer = await s.terminal.readLine();
+    if (answer === null) {
+      // clef logged this before its logger existed, so the user saw nothing; say it.
+      configure();
+      s.logger.crit('Failed to read user input', { err: 'EOF' });
+      throw new ExitError(1, 'Failed to read user input: EOF');
+    }
+    if (answer.trim() !== 'ok') throw new Error('aborted by user');
+    s.stdout('\n');
+  }
+  configure();
+}
