@@ -1,0 +1,579 @@
+// EIP-712 typed data as go-ethereum's clef handled it: Go's JSON decoding of the request, its structural
+// validation, type and data encoding (with every quirk the digests depend on) and the `messages` shown to the
+// UI. Spec: external-api.md §8. Hashes are geth's; the formatter bugs listed in the spec Notes are fixed.
+import { concatBytes, fromHex, isHexDigits, keccak256, toChecksumAddress, utf8 } from './bytes.ts';
+import { SignerError } from './errors.ts';
+import { decodeHexStrict, goQuote, goTypeName, isJsonObject, type Json, type JsonObject } from './gojson.ts';
+import type { NameValueType } from './ports.ts';
+
+/** One declared field of a struct type. */
+export interface TypedField {
+  name: string;
+  type: string;
+}
+
+/** The five domain keys clef understands; empty strings and an absent chainId mean "not set". */
+export interface TypedDomain {
+  name: string;
+  version: string;
+  chainId?: bigint;
+  verifyingContract: string;
+  salt: string;
+}
+
+/** A decoded `account_signTypedData` document. `types` has no prototype: look names up with hasOwn. */
+export interface TypedData {
+  types: Record<string, TypedField[]>;
+  primaryType: string;
+  domain: TypedDomain;
+  message: JsonObject;
+}
+
+/** The hashes of a typed-data document; rawData is what the UI sees and keccak256(rawData) = digest. */
+export interface TypedDataHash {
+  domainSeparator: Uint8Array;
+  structHash: Uint8Array;
+  rawData: Uint8Array;
+  digest: Uint8Array;
+}
+
+/** A decoded value as the encoder sees it: JSON, Go's nil (undefined), or the domain's chainId (bigint). */
+type Value = Json | bigint | undefined;
+type DataMap = { [key: string]: Value };
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const own = (o: DataMap | null | undefined, k: string): Value => (o && hasOwn(o, k) ? o[k] : undefined);
+
+// ---------------------------------------------------------------------------------------------------------
+// Go value rendering (%v, %s, %q) used in clef's error texts and messages
+// ---------------------------------------------------------------------------------------------------------
+
+/** Go's %v of a float64 (strconv 'g', shortest, exponent form below 1e-4 and from 1e6 on). */
+export function goFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, expText] = v.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 6) {
+    const abs = Math.abs(exp);
+    return `${mant}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+  }
+  return String(v);
+}
+
+/** Go's fmt rendering of a decoded JSON value with verb %v or %s (maps with sorted keys, nil as `<nil>`). */
+export function goFormat(v: Value, verb: 'v' | 's', nested = false): string {
+  if (v === null || v === undefined) return verb === 's' && !nested ? '%!s(<nil>)' : '<nil>';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return verb === 's' ? `%!s(float64=${goFloat(v)})` : goFloat(v);
+  if (typeof v === 'boolean') return verb === 's' ? `%!s(bool=${v})` : String(v);
+  if (Array.isArray(v)) return '[' + v.map((e) => goFormat(e, verb, true)).join(' ') + ']';
+  const keys = Object.keys(v).sort(byteOrder);
+  return 'map[' + keys.map((k) => `${k}:${goFormat(v[k], verb, true)}`).join(' ') + ']';
+}
+
+/** Byte-wise (UTF-8) string order, as Go's sort.Strings; UTF-16 order differs only for astral characters. */
+function byteOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  const ab = utf8(a);
+  const bb = utf8(b);
+  const n = Math.min(ab.length, bb.length);
+  for (let i = 0; i < n; i++) if (ab[i] !== bb[i]) return ab[i] - bb[i];
+  return ab.length - bb.length;
+}
+
+function goTypeOf(v: Value): string {
+  return typeof v === 'bigint' ? '*math.HexOrDecimal256' : goTypeName(v as Json | undefined);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Integers: math.ParseBig256 / HexOrDecimal256 and apitypes' parseInteger
+// ---------------------------------------------------------------------------------------------------------
+
+const HEX_INT = /^[+-]?[0-9a-fA-F]+$/;
+const DEC_INT = /^[+-]?[0-9]+$/;
+
+function bitLen(n: bigint): number {
+  const a = n < 0n ? -n : n;
+  return a === 0n ? 0 : a.toString(2).length;
+}
+
+/** math.ParseBig256: `""` = 0, `0x`/`0X` hex or decimal, optional sign, leading zeros ok, ≤ 256 bits. */
+export function parseBig256(s: string): bigint | null {
+  if (s === '') return 0n;
+  let n: bigint;
+  if (s.length >= 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X')) {
+    const body = s.slice(2);
+    if (!HEX_INT.test(body)) return null;
+    const neg = body[0] === '-';
+    n = BigInt('0x' + body.replace(/^[+-]/, ''));
+    if (neg) n = -n;
+  } else {
+    if (!DEC_INT.test(s)) return null;
+    n = BigInt(s);
+  }
+  return bitLen(n) > 256 ? null : n;
+}
+
+/** math.HexOrDecimal256 from its text: `invalid hex or decimal integer "<s>"`. */
+export function decodeHexOrDecimalText(s: string): bigint {
+  const n = parseBig256(s);
+  if (n === null) throw new Error(`invalid hex or decimal integer ${goQuote(s)}`);
+  return n;
+}
+
+/** JSON literal text of a decoded number (integral doubles written out in full, as they were most likely sent). */
+export function jsonNumberText(v: number): string {
+  return Number.isInteger(v) && Math.abs(v) < 1e21 ? BigInt(v).toString() : String(v);
+}
+
+/** math.HexOrDecimal256 from JSON (a string, or a bare number literal); null is the caller's "absent". */
+export function decodeHexOrDecimal256(v: Json): bigint {
+  if (typeof v === 'string') return decodeHexOrDecimalText(v);
+  if (typeof v === 'number') return decodeHexOrDecimalText(jsonNumberText(v));
+  // UnmarshalJSON sees the raw literal text.
+  return decodeHexOrDecimalText(JSON.stringify(v));
+}
+
+/** Go's strconv.Atoi over a type-size suffix. */
+function atoi(s: string): number | null {
+  return /^[+-]?[0-9]+$/.test(s) ? Number(s) : null;
+}
+
+/** apitypes parseInteger: size check bitlen(|v|) > N for signed and unsigned alike (int8 accepts 255). */
+function parseInteger(encType: string, v: Value): bigint {
+  let length: number;
+  if (encType === 'int' || encType === 'uint') length = 256;
+  else {
+    const suffix = encType.startsWith('uint') ? encType.slice(4) : encType.slice(3);
+    const n = atoi(suffix);
+    if (n === null) throw new SignerError(`invalid size on integer: ${suffix}`);
+    length = n;
+  }
+  let b: bigint | undefined;
+  if (typeof v === 'bigint') b = v;
+  else if (typeof v === 'string') {
+    const n = parseBig256(v);
+    if (n === null) throw new SignerError(`invalid hex or decimal integer ${goQuote(v)}`);
+    b = n;
+  } else if (typeof v === 'number') {
+    // JSON numbers are float64; only integral values inside int64 survive (amd64 conversion semantics).
+    if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) b = BigInt(v);
+    else throw new SignerError(`invalid float value ${goFloat(v)} for type ${encType}`);
+  }
+  if (b === undefined) throw new SignerError(`invalid integer value ${goFormat(v, 'v')}/${goTypeOf(v)} for type ${encType}`);
+  if (bitLen(b) > length) throw new SignerError(`integer larger than '${encType}'`);
+  if (!encType.startsWith('int') && b < 0n) throw new SignerError(`invalid negative value for unsigned type ${encType}`);
+  return b;
+}
+
+const TWO_256 = 1n << 256n;
+
+function word(n: bigint): Uint8Array {
+  const u = ((n % TWO_256) + TWO_256) % TWO_256;
+  return fromHex(u.toString(16).padStart(64, '0'));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding (Go's encoding/json into apitypes.TypedData)
+// ---------------------------------------------------------------------------------------------------------
+
+function jsonKind(v: Json): string {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return 'array';
+  return 'object';
+}
+
+/**
+ * Go's decoder keeps the first type mismatch and goes on (reporting it at the end), but stops at once on an
+ * error from a custom unmarshaler (chainId's HexOrDecimal256). This collects the former.
+ */
+class GoDecode {
+  private first: Error | null = null;
+  /** Records a type mismatch `json: cannot unmarshal <kind> into Go struct field <field> of type <T>`. */
+  mismatch(v: Json, field: string, goType: string): void {
+    this.first ??= new Error(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${field} of type ${goType}`);
+  }
+  /** Throws the recorded mismatch, if any. */
+  done(): void {
+    if (this.first) throw this.first;
+  }
+}
+
+/** Go's struct field matching: exact name, else case-insensitive (callers iterate input keys in order). */
+function matchField(key: string, names: readonly string[]): string | undefined {
+  if (names.includes(key)) return key;
+  const lower = key.toLowerCase();
+  return names.find((n) => n.toLowerCase() === lower);
+}
+
+function decodeString(v: Json, field: string, dec: GoDecode, set: (s: string) => void): void {
+  if (v === null) return;
+  if (typeof v === 'string') set(v);
+  else dec.mismatch(v, field, 'string');
+}
+
+function decodeType(v: Json, dec: GoDecode): TypedField {
+  const t: TypedField = { name: '', type: '' };
+  if (v === null) return t;
+  if (!isJsonObject(v)) {
+    dec.mismatch(v, 'TypedData.types', 'apitypes.Type');
+    return t;
+  }
+  for (const key of Object.keys(v)) {
+    const f = matchField(key, ['name', 'type']);
+    if (f === 'name') decodeString(v[key], 'Type.types.name', dec, (s) => (t.name = s));
+    else if (f === 'type') decodeString(v[key], 'Type.types.type', dec, (s) => (t.type = s));
+  }
+  return t;
+}
+
+function decodeDomain(v: JsonObject, domain: TypedDomain, dec: GoDecode): void {
+  for (const key of Object.keys(v)) {
+    const f = matchField(key, ['name', 'version', 'chainId', 'verifyingContract', 'salt']);
+    const val = v[key];
+    if (f === 'chainId') {
+      if (val === null) delete domain.chainId;
+      else domain.chainId = decodeHexOrDecimal256(val);
+    } else if (f === 'name' || f === 'version' || f === 'verifyingContract' || f === 'salt') {
+      decodeString(val, `TypedDataDomain.domain.${f}`, dec, (s) => (domain[f] = s));
+    }
+  }
+}
+
+/**
+ * Decodes an `account_signTypedData` object with Go's rules: only the five domain keys, chainId as number or
+ * string (HexOrDecimal256), message numbers as doubles, unknown keys ignored. Throws Go's decoding errors
+ * (the caller adds `invalid argument N: `).
+ */
+export function parseTypedData(v: Json): TypedData {
+  const td: TypedData = {
+    types: Object.create(null) as Record<string, TypedField[]>,
+    primaryType: '',
+    domain: { name: '', version: '', verifyingContract: '', salt: '' },
+    message: {},
+  };
+  if (v === null) return td;
+  if (!isJsonObject(v)) throw new Error(`json: cannot unmarshal ${jsonKind(v)} into Go value of type apitypes.TypedData`);
+  const dec = new GoDecode();
+  for (const key of Object.keys(v)) {
+    const val = v[key];
+    switch (matchField(key, ['types', 'primaryType', 'domain', 'message'])) {
+      case 'types':
+        if (val === null) td.types = Object.create(null) as Record<string, TypedField[]>;
+        else if (!isJsonObject(val)) dec.mismatch(val, 'TypedData.types', 'apitypes.Types');
+        else
+          for (const name of Object.keys(val)) {
+            const list = val[name];
+            if (list === null) td.types[name] = NIL_FIELDS;
+            else if (!Array.isArray(list)) dec.mismatch(list, 'TypedData.types', '[]apitypes.Type');
+            else td.types[name] = list.map((e) => decodeType(e, dec));
+          }
+        break;
+      case 'primaryType':
+        decodeString(val, 'TypedData.primaryType', dec, (s) => (td.primaryType = s));
+        break;
+      case 'domain':
+        if (val === null) break;
+        if (!isJsonObject(val)) dec.mismatch(val, 'TypedData.domain', 'apitypes.TypedDataDomain');
+        else decodeDomain(val, td.domain, dec);
+        break;
+      case 'message':
+        if (val === null) td.message = {};
+        else if (!isJsonObject(val)) dec.mismatch(val, 'TypedData.message', 'apitypes.TypedDataMessage');
+        else Object.assign(td.message, val);
+        break;
+    }
+  }
+  dec.done();
+  return td;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation and type encoding (§8.3, §8.4)
+// ---------------------------------------------------------------------------------------------------------
+
+const PRIMITIVES: ReadonlySet<string> = (() => {
+  const s = new Set(['address', 'bool', 'string', 'bytes', 'int', 'uint']);
+  for (let n = 1; n <= 32; n++) s.add(`bytes${n}`);
+  for (let n = 8; n <= 256; n += 8) {
+    s.add(`int${n}`);
+    s.add(`uint${n}`);
+  }
+  return s;
+})();
+
+const REFERENCE_TYPE = /^[A-Za-z](\w*)(\[\d*\])*$/;
+
+/** The part of a type before its first `[` (`Person[]` → `Person`). */
+function baseType(t: string): string {
+  const i = t.indexOf('[');
+  return i < 0 ? t : t.slice(0, i);
+}
+
+/** A type declared as `null`: present for validation, but not a struct (Go's nil slice in the map). */
+const NIL_FIELDS: TypedField[] = Object.freeze([]) as unknown as TypedField[];
+
+/** The fields of a declared struct type, or undefined (undeclared, or declared as `null`). */
+function fieldsOf(td: TypedData, name: string): TypedField[] | undefined {
+  if (!hasOwn(td.types, name)) return undefined;
+  const f = td.types[name];
+  return f === NIL_FIELDS ? undefined : f;
+}
+
+/** Structural checks of `types` and `domain`, with clef's messages (§8.3). */
+export function validateTypedData(td: TypedData): void {
+  for (const key of Object.keys(td.types)) {
+    if (key.length === 0) throw new SignerError('empty type key');
+    td.types[key].forEach((f, i) => {
+      if (f.type.length === 0) throw new SignerError(`type ${goQuote(key)}:${i}: empty Type`);
+      if (f.name.length === 0) throw new SignerError(`type ${goQuote(key)}:${i}: empty Name`);
+      if (key === f.type) throw new SignerError(`type ${goQuote(f.type)} cannot reference itself`);
+      if (PRIMITIVES.has(baseType(f.type))) return;
+      if (!hasOwn(td.types, baseType(f.type))) throw new SignerError(`reference type ${goQuote(f.type)} is undefined`);
+      if (!REFERENCE_TYPE.test(f.type)) throw new SignerError(`unknown reference type ${goQuote(f.type)}`);
+    });
+  }
+  const d = td.domain;
+  if (d.chainId === undefined && !d.name && !d.version && !d.verifyingContract && !d.salt) {
+    throw new SignerError('domain is undefined');
+  }
+}
+
+function dependencies(td: TypedData, type: string, found: string[]): void {
+  const name = baseType(type);
+  if (found.includes(name) || !fieldsOf(td, name)) return;
+  found.push(name);
+  for (const f of fieldsOf(td, name)!) dependencies(td, f.type, found);
+}
+
+/**
+ * encodeType: the type itself, then its struct dependencies in byte order; `""` for an undeclared type.
+ * A struct without fields encodes as `Name)`: geth drops the last byte written, here the `(` (kept for its hashes).
+ */
+export function encodeType(td: TypedData, primaryType: string): string {
+  const deps: string[] = [];
+  dependencies(td, primaryType, deps);
+  if (deps.length === 0) return '';
+  const ordered = [primaryType, ...deps.slice(1).sort(byteOrder)];
+  return ordered
+    .map((t) => {
+      const fields = fieldsOf(td, t) ?? [];
+      return fields.length ? `${t}(${fields.map((f) => `${f.type} ${f.name}`).join(',')})` : `${t})`;
+    })
+    .join('');
+}
+
+/** keccak256(encodeType(type)). */
+export function typeHash(td: TypedData, primaryType: string): Uint8Array {
+  return keccak256(utf8(encodeType(td, primaryType)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data encoding (§8.5)
+// ---------------------------------------------------------------------------------------------------------
+
+function mismatch(encType: string, v: Value): SignerError {
+  return new SignerError(`provided data '${goFormat(v, 'v')}' doesn't match type '${encType}'`);
+}
+
+/** common.IsHexAddress: 40 hex digits, `0x`/`0X` optional. */
+function isHexAddress(s: string): boolean {
+  const body = /^0[xX]/.test(s) ? s.slice(2) : s;
+  return body.length === 40 && isHexDigits(body);
+}
+
+function parseBytes(v: Value): Uint8Array | null {
+  if (typeof v !== 'string') return null;
+  try {
+    return decodeHexStrict(v);
+  } catch {
+    return null;
+  }
+}
+
+function encodePrimitive(encType: string, v: Value): Uint8Array {
+  switch (encType) {
+    case 'address': {
+      if (typeof v !== 'string' || !isHexAddress(v)) throw mismatch(encType, v);
+      const out = new Uint8Array(32);
+      out.set(fromHex(v.replace(/^0[xX]/, '')), 12);
+      return out;
+    }
+    case 'bool':
+      if (typeof v !== 'boolean') throw mismatch(encType, v);
+      return word(v ? 1n : 0n);
+    case 'string':
+      if (typeof v !== 'string') throw mismatch(encType, v);
+      return keccak256(utf8(v));
+    case 'bytes': {
+      const b = parseBytes(v);
+      if (!b) throw mismatch(encType, v);
+      return keccak256(b);
+    }
+  }
+  if (encType.startsWith('bytes')) {
+    const suffix = encType.slice(5);
+    const length = atoi(suffix);
+    if (length === null) throw new SignerError(`invalid size on bytes: ${suffix}`);
+    if (length < 0 || length > 32) throw new SignerError(`invalid size on bytes: ${length}`);
+    const b = parseBytes(v);
+    if (!b || b.length !== length) throw mismatch(encType, v);
+    const out = new Uint8Array(32);
+    out.set(b);
+    return out;
+  }
+  if (encType.startsWith('int') || encType.startsWith('uint')) return word(parseInteger(encType, v));
+  throw new SignerError(`unrecognized type '${encType}'`);
+}
+
+function encodeArray(td: TypedData, v: Value, encType: string): Uint8Array {
+  if (!Array.isArray(v)) throw mismatch(encType, v);
+  const base = baseType(encType);
+  const parts: Uint8Array[] = [];
+  for (const item of v) {
+    if (Array.isArray(item)) parts.push(encodeArray(td, item, base));
+    else if (fieldsOf(td, base)) {
+      // A null element crashed clef's handler (-32603); here it is an ordinary data mismatch.
+      if (!isJsonObject(item)) throw mismatch(base, item);
+      parts.push(keccak256(encodeStruct(td, base, item)));
+    } else parts.push(encodePrimitive(base, item));
+  }
+  return keccak256(concatBytes(...parts));
+}
+
+function encodeStruct(td: TypedData, type: string, data: DataMap): Uint8Array {
+  validateTypedData(td);
+  const fields = fieldsOf(td, type) ?? [];
+  const got = Object.keys(data).length;
+  if (fields.length < got) throw new SignerError(`there is extra data provided in the message (${fields.length} < ${got})`);
+  const parts: Uint8Array[] = [typeHash(td, type)];
+  for (const f of fields) {
+    const v = own(data, f.name);
+    if (f.type.endsWith(']')) parts.push(encodeArray(td, v, f.type));
+    else if (fieldsOf(td, f.type)) {
+      if (!isJsonObject(v)) throw mismatch(f.type, v);
+      parts.push(keccak256(encodeStruct(td, f.type, v)));
+    } else parts.push(encodePrimitive(f.type, v));
+  }
+  return concatBytes(...parts);
+}
+
+/** encodeData(type, data) = typeHash ‖ encoded fields (every call re-validates, as clef does). */
+export function encodeData(td: TypedData, type: string, data: JsonObject): Uint8Array {
+  return encodeStruct(td, type, data);
+}
+
+/** The domain as clef's Domain.Map(): chainId if present, the strings only when non-empty. */
+function domainMap(d: TypedDomain): DataMap {
+  const m: DataMap = {};
+  if (d.chainId !== undefined) m.chainId = d.chainId;
+  if (d.name) m.name = d.name;
+  if (d.version) m.version = d.version;
+  if (d.verifyingContract) m.verifyingContract = d.verifyingContract;
+  if (d.salt) m.salt = d.salt;
+  return m;
+}
+
+/**
+ * Domain separator, struct hash, raw data (0x19 0x01 ‖ ds ‖ hs) and digest. Throws clef's -32000 errors.
+ * Callers that show messages must call formatTypedData first: its errors take precedence (§8.2).
+ */
+export function hashTypedData(td: TypedData): TypedDataHash {
+  const domainSeparator = keccak256(encodeStruct(td, 'EIP712Domain', domainMap(td.domain)));
+  const structHash = keccak256(encodeStruct(td, td.primaryType, td.message));
+  const rawData = concatBytes(Uint8Array.of(0x19, 0x01), domainSeparator, structHash);
+  return { domainSeparator, structHash, rawData, digest: keccak256(rawData) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages shown to the UI (§8.6)
+// ---------------------------------------------------------------------------------------------------------
+
+/** common.HexToAddress: lenient (odd length padded, decoding stops at a bad digit, last 20 bytes kept). */
+function lenientAddress(s: string): string {
+  let body = /^0[xX]/.test(s) ? s.slice(2) : s;
+  if (body.length % 2 === 1) body = '0' + body;
+  let ok = 0;
+  while (ok + 2 <= body.length && isHexDigits(body.slice(ok, ok + 2))) ok += 2;
+  const hex = body.slice(0, ok).slice(-40);
+  return toChecksumAddress(hex.padStart(40, '0'));
+}
+
+function formatPrimitive(encType: string, v: Value): string {
+  switch (encType) {
+    case 'address':
+      if (typeof v !== 'string') throw new SignerError(`could not format value ${goFormat(v, 'v')} as address`);
+      return lenientAddress(v);
+    case 'bool':
+      if (typeof v !== 'boolean') throw new SignerError(`could not format value ${goFormat(v, 'v')} as bool`);
+      return String(v);
+    case 'bytes':
+    case 'string':
+      return goFormat(v, 's');
+  }
+  if (encType.startsWith('bytes')) return goFormat(v, 's');
+  if (encType.startsWith('uint') || encType.startsWith('int')) {
+    const b = parseInteger(encType, v);
+    return b < 0n ? `${b} (-0x${(-b).toString(16)})` : `${b} (0x${b.toString(16)})`;
+  }
+  throw new SignerError(`unhandled type ${encType}`);
+}
+
+/** `T[3][2]` → `T[3]`: the type of one element of an array type. */
+function elementType(t: string): string {
+  const i = t.lastIndexOf('[');
+  return i > 0 ? t.slice(0, i) : t;
+}
+
+/**
+ * An array field's entries, one per element named `<field>[i]`: scalars rendered like a field of the base
+ * type, structs as their field list, nested arrays recursively. (clef failed on integer/address/bool/string
+ * arrays and kept only the last struct element; bytes arrays keep clef's `%s` rendering, which worked.)
+ */
+function formatArray(td: TypedData, name: string, type: string, arr: Json[]): NameValueType[] | string | null {
+  if (arr.length === 0) return null;
+  const base = baseType(type);
+  const isStruct = fieldsOf(td, base) !== undefined;
+  if (!isStruct && base.startsWith('bytes')) return goFormat(arr, 's');
+  const inner = elementType(type);
+  return arr.map((el, i): NameValueType => {
+    const n = `${name}[${i}]`;
+    if (Array.isArray(el)) {
+      const t = inner.includes('[') ? inner : `${base}[]`;
+      return { name: n, value: formatArray(td, n, t, el), type: t };
+    }
+    if (isStruct) return { name: n, value: isJsonObject(el) ? formatStruct(td, base, el) : '<nil>', type: base };
+    return { name: n, value: formatPrimitive(base, el), type: base };
+  });
+}
+
+function formatStruct(td: TypedData, type: string, data: DataMap): NameValueType[] | null {
+  const out: NameValueType[] = [];
+  for (const f of fieldsOf(td, type) ?? []) {
+    const v = own(data, f.name);
+    let value: NameValueType['value'];
+    if (f.type.indexOf('[') > 0) value = Array.isArray(v) ? formatArray(td, f.name, f.type, v) : null;
+    else if (fieldsOf(td, f.type)) value = isJsonObject(v) ? formatStruct(td, f.type, v) : '<nil>';
+    else value = formatPrimitive(f.type, v);
+    out.push({ name: f.name, value, type: f.type });
+  }
+  return out.length ? out : null;
+}
+
+/**
+ * The two-element `messages` of a sign-data request (§8.6): the domain fields and the primary type's fields,
+ * each `{name, value, type}` with nested lists for structs and arrays. Throws clef's -32000 format errors.
+ */
+export function formatTypedData(td: TypedData): NameValueType[] {
+  const domain = formatStruct(td, 'EIP712Domain', domainMap(td.domain));
+  const primary = formatStruct(td, td.primaryType, td.message);
+  return [
+    { name: 'EIP712Domain', value: domain, type: 'domain' },
+    { name: td.primaryType, value: primary, type: 'primary type' },
+  ];
+}
