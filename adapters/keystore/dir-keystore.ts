@@ -1,0 +1,400 @@
+// KeyStore adapter: a directory of Web3 Secret Storage files, scanned and written the way geth's keystore does
+// (vault-and-keystore.md §6.1, §6.2, §6.5, §6.6). The scan cache re-reads only files whose stat changed, and
+// rescans lazily: after a watcher event (coalesced for 500 ms) or, without a watcher, at most every 2 s.
+import * as nodeFs from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { hrtime } from 'node:process';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Address } from '../../core/bytes.ts';
+import { SignerError, UnknownAccountError, errorMessage } from '../../core/errors.ts';
+import { looksLikeUnaddressedKeyFile, scanAddress, withAddressMember } from '../../core/keyfile.ts';
+import type { KeyFileEntry, KeyStore, Logger, UnaddressedKeyFile } from '../../core/ports.ts';
+
+/** What the scanner needs to know about a directory entry (from lstat). */
+export interface FileStat {
+  isFile: boolean;
+  mtimeMs: number;
+  ctimeMs: number;
+  size: number;
+  ino: number;
+}
+
+/** The read side of the file system, injectable so tests can count reads. */
+export interface KeyStoreFs {
+  /** Entry names of a directory; throws ENOENT when it does not exist. */
+  readdir(dir: string): string[] | Promise<string[]>;
+  /** lstat of a path (symbolic links are not followed), or null when it vanished. */
+  lstat(path: string): FileStat | null | Promise<FileStat | null>;
+  readFile(path: string): string | Promise<string>;
+}
+
+/** node:fs, synchronously: for thousands of tiny files this is several times faster than the promise API. */
+export const nodeKeyStoreFs: KeyStoreFs = {
+  readdir: (dir) => nodeFs.readdirSync(dir),
+  lstat: (path) => {
+    const st = nodeFs.lstatSync(path, { throwIfNoEntry: false });
+    if (!st) return null;
+    return { isFile: st.isFile(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino };
+  },
+  readFile: (path) => nodeFs.readFileSync(path, 'utf8'),
+};
+
+export interface DirKeyStoreOptions {
+  logger?: Logger;
+  /** Read side of the file system (default node:fs). */
+  fs?: KeyStoreFs;
+  /** Watch the directory for changes (default true; falls back to 2 s throttled rescans when unavailable). */
+  watch?: boolean;
+  /** Current time in nanoseconds since the epoch, for key file names (default: wall clock). */
+  nowNanos?: () => bigint;
+}
+
+/** Coalescing delay after a watcher event (geth: 500 ms). */
+const WATCH_DEBOUNCE_MS = 500;
+/** Minimum interval between rescans without a watcher (geth: 2 s). */
+const MIN_RELOAD_INTERVAL_MS = 2000;
+/** Files read concurrently during a scan when the fs is asynchronous. */
+const READ_CONCURRENCY = 32;
+
+interface CachedFile {
+  stat: FileStat;
+  /** Address from the file's `address` member; null when the scan skips the file. */
+  address: Address | null;
+  /** Key file without any address member (listed by unaddressed()). */
+  unaddressed: boolean;
+}
+
+/** UTF-8 byte order of two strings (code point order), as Go compares URLs. */
+export function compareBytewise(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (astral code points) sort above U+E000–U+FFFF in UTF-8.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** geth's key file timestamp `YYYY-MM-DDTHH-MM-SS.NNNNNNNNNZ` (UTC). */
+export function keyFileTimestamp(nanos: bigint): string {
+  const ms = Number(nanos / 1_000_000n);
+  const d = new Date(ms);
+  const p2 = (v: number) => String(v).padStart(2, '0');
+  const ns = String(nanos % 1_000_000_000n).padStart(9, '0');
+  return (
+    `${String(d.getUTCFullYear()).padStart(4, '0')}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}` +
+    `T${p2(d.getUTCHours())}-${p2(d.getUTCMinutes())}-${p2(d.getUTCSeconds())}.${ns}Z`
+  );
+}
+
+/** geth's key file name `UTC--<timestamp>--<40 hex>`. */
+export function keyFileName(address: Address, nanos: bigint): string {
+  return `UTC--${keyFileTimestamp(nanos)}--${address.slice(2).toLowerCase()}`;
+}
+
+function wallClockNanos(): bigint {
+  // Date.now() is the wall clock; the monotonic clock only supplies sub-millisecond digits.
+  return BigInt(Date.now()) * 1_000_000n + (hrtime.bigint() % 1_000_000n);
+}
+
+function sameStat(a: FileStat, b: FileStat): boolean {
+  return a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.size === b.size && a.ino === b.ino;
+}
+
+function isHiddenOrBackup(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('~');
+}
+
+/** `.` + name + `.tmp` + random digits, like Go's os.CreateTemp pattern. */
+function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `.${basename(finalPath)}.tmp${randomInt(0, 2 ** 32 - 1)}`);
+}
+
+/** fsync of a directory so a rename survives a crash; not every platform allows it. */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = nodeFs.openSync(dir, 'r');
+    nodeFs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open directories; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) nodeFs.closeSync(fd);
+  }
+}
+
+/** Creates `path` exclusively with exactly `mode`, writes `data` and fsyncs it. */
+function writeNewFile(path: string, data: string, mode: number): void {
+  const fd = nodeFs.openSync(path, 'wx', mode);
+  try {
+    nodeFs.fchmodSync(fd, mode); // the umask may have cleared bits
+    nodeFs.writeFileSync(fd, data);
+    nodeFs.fsyncSync(fd);
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+}
+
+/** The keystore directory (`--keystore`), as geth's keystore package sees it. */
+export class DirKeyStore implements KeyStore {
+  readonly dir: string;
+  private readonly logger?: Logger;
+  private readonly fs: KeyStoreFs;
+  private readonly useWatcher: boolean;
+  private readonly nowNanos: () => bigint;
+
+  private files = new Map<string, CachedFile>();
+  private sortedAccounts: KeyFileEntry[] | null = null;
+  private scannedOnce = false;
+  private lastScan = 0;
+  private dirty = false;
+  private scanning: Promise<void> | null = null;
+  private watcher: nodeFs.FSWatcher | null = null;
+  private debounce: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(dir: string, opts: DirKeyStoreOptions = {}) {
+    this.dir = resolve(dir);
+    this.logger = opts.logger;
+    this.fs = opts.fs ?? nodeKeyStoreFs;
+    this.useWatcher = opts.watch ?? true;
+    this.nowNanos = opts.nowNanos ?? wallClockNanos;
+  }
+
+  /** Every key file with an address, sorted by URL (duplicates included). */
+  async accounts(): Promise<KeyFileEntry[]> {
+    await this.maybeReload();
+    return this.sorted().map((a) => ({ ...a }));
+  }
+
+  /** Key files the scan skips only because they carry no `address` member, sorted by path. */
+  async unaddressed(): Promise<UnaddressedKeyFile[]> {
+    await this.maybeReload();
+    const out: UnaddressedKeyFile[] = [];
+    for (const [path, f] of this.files) if (f.unaddressed) out.push({ path, url: `keystore://${path}` });
+    return out.sort((a, b) => compareBytewise(a.path, b.path));
+  }
+
+  /** The one key file holding `address`; UnknownAccountError when none, an ambiguity error when several. */
+  async find(address: Address): Promise<KeyFileEntry> {
+    await this.maybeReload();
+    const want = address.toLowerCase();
+    const matches = this.sorted().filter((a) => a.address === want);
+    if (matches.length === 0) throw new UnknownAccountError();
+    if (matches.length > 1) throw new SignerError(`multiple keys match address (${matches.map((m) => m.path).join(', ')})`);
+    return { ...matches[0] };
+  }
+
+  /** Text of a key file. */
+  async read(path: string): Promise<string> {
+    return this.fs.readFile(path);
+  }
+
+  /** Writes a new key file: temp file, verify, rename to `UTC--<time>--<hex>`, cache (§6.5). */
+  async write(address: Address, json: string, verify: (text: string) => Promise<void>): Promise<KeyFileEntry> {
+    const addr = address.toLowerCase() as Address;
+    await this.maybeReload();
+    if (this.sorted().some((a) => a.address === addr)) throw new SignerError('account already exists');
+    nodeFs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, keyFileName(addr, this.nowNanos()));
+    const tmp = tempPathFor(path);
+    writeNewFile(tmp, json, 0o600);
+    try {
+      await verify(await this.fs.readFile(tmp));
+    } catch (err) {
+      // geth leaves the temporary file in place for inspection and names it.
+      throw new SignerError(
+        'An error was encountered when saving and verifying the keystore file. \n' +
+          'This indicates that the keystore is corrupted. \n' +
+          `The corrupted file is stored at \n${tmp}\n` +
+          `The error was : ${errorMessage(err)}`,
+      );
+    }
+    nodeFs.renameSync(tmp, path);
+    syncDir(this.dir);
+    await this.remember(path, addr, false);
+    return { address: addr, url: `keystore://${path}`, path };
+  }
+
+  /**
+   * Makes an address-less key file (cast's) usable: atomically rewrites it with `"address":"<hex>"` as the
+   * first member, every other byte and the file mode unchanged. The caller has checked the password and
+   * that the key's address is `address`. Throws `account already exists` when another file holds it.
+   */
+  async setAddress(path: string, address: Address): Promise<KeyFileEntry> {
+    const abs = resolve(path);
+    const addr = address.toLowerCase() as Address;
+    const st = nodeFs.lstatSync(abs);
+    if (!st.isFile()) throw new Error(`${abs} is not a regular file`);
+    const text = await this.fs.readFile(abs);
+    if (!looksLikeUnaddressedKeyFile(text)) throw new Error(`${abs} is not a key file without address`);
+    await this.maybeReload();
+    if (this.sorted().some((a) => a.address === addr)) throw new SignerError('account already exists');
+    const updated = withAddressMember(text, addr);
+    const tmp = tempPathFor(abs);
+    try {
+      writeNewFile(tmp, updated, st.mode & 0o7777);
+      nodeFs.renameSync(tmp, abs);
+    } catch (err) {
+      nodeFs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    syncDir(dirname(abs));
+    if (dirname(abs) === this.dir && !isHiddenOrBackup(basename(abs))) await this.remember(abs, addr, false);
+    return { address: addr, url: `keystore://${abs}`, path: abs };
+  }
+
+  /** Forces a rescan now (changed files only are re-read). */
+  async refresh(): Promise<void> {
+    this.dirty = true;
+    await this.maybeReload();
+  }
+
+  /** Stops watching the directory. */
+  close(): void {
+    this.closed = true;
+    this.stopWatcher();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  private sorted(): KeyFileEntry[] {
+    if (!this.sortedAccounts) {
+      const list: KeyFileEntry[] = [];
+      for (const [path, f] of this.files) if (f.address) list.push({ address: f.address, url: `keystore://${path}`, path });
+      this.sortedAccounts = list.sort((a, b) => compareBytewise(a.path, b.path));
+    }
+    return this.sortedAccounts;
+  }
+
+  /** Adds a file we just wrote to the cache, so it is listed before any rescan (geth: cache.add). */
+  private async remember(path: string, address: Address | null, unaddressed: boolean): Promise<void> {
+    let stat: FileStat | null = null;
+    try {
+      stat = await this.fs.lstat(path);
+    } catch {
+      stat = null;
+    }
+    if (stat) this.files.set(path, { stat, address, unaddressed });
+    else this.dirty = true;
+    this.sortedAccounts = null;
+  }
+
+  /** geth's maybeReload: scan when never scanned, after a watcher event, or (no watcher) every 2 s at most. */
+  private async maybeReload(): Promise<void> {
+    if (this.scanning) return this.scanning;
+    const due =
+      !this.scannedOnce || this.dirty || (!this.watcher && Date.now() - this.lastScan >= MIN_RELOAD_INTERVAL_MS);
+    if (!due) return;
+    this.dirty = false;
+    this.lastScan = Date.now();
+    if (!this.watcher) this.startWatcher();
+    this.scanning = this.scan().finally(() => {
+      this.scanning = null;
+    });
+    return this.scanning;
+  }
+
+  private startWatcher(): void {
+    if (!this.useWatcher || this.closed) return;
+    try {
+      const w = nodeFs.watch(this.dir, { persistent: false }, () => this.onChange());
+      w.on('error', () => {
+        this.stopWatcher();
+        this.dirty = true;
+      });
+      this.watcher = w;
+    } catch {
+      // Directory missing or no watcher on this platform: throttled rescans, retrying the watcher each time.
+      this.watcher = null;
+    }
+  }
+
+  private stopWatcher(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = null;
+    try {
+      this.watcher?.close();
+    } catch {
+      // already closed
+    }
+    this.watcher = null;
+  }
+
+  private onChange(): void {
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.dirty = true;
+    }, WATCH_DEBOUNCE_MS);
+    (this.debounce as { unref?: () => void }).unref?.();
+  }
+
+  private async scan(): Promise<void> {
+    const start = Date.now();
+    let names: string[];
+    try {
+      names = await this.fs.readdir(this.dir);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') {
+        this.logger?.debug('Failed to reload keystore contents', { err: errorMessage(err) });
+        this.scannedOnce = true;
+        return; // keep what we had
+      }
+      names = [];
+    }
+    const next = new Map<string, CachedFile>();
+    const toRead: { path: string; stat: FileStat }[] = [];
+    let changed = false;
+    for (const name of names) {
+      if (isHiddenOrBackup(name)) continue;
+      const path = join(this.dir, name);
+      let stat: FileStat | null;
+      try {
+        stat = await this.fs.lstat(path);
+      } catch {
+        stat = null;
+      }
+      if (!stat || !stat.isFile) continue; // directories, symlinks, devices, vanished files
+      const old = this.files.get(path);
+      if (old && sameStat(old.stat, stat)) next.set(path, old);
+      else toRead.push({ path, stat });
+    }
+    for (const path of this.files.keys()) if (!next.has(path)) changed = true;
+    let cursor = 0;
+    const worker = async () => {
+      while (cursor < toRead.length) {
+        const { path, stat } = toRead[cursor++];
+        const entry = await this.readEntry(path, stat);
+        if (entry) next.set(path, entry);
+        changed = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, worker));
+    this.files = next;
+    if (changed) this.sortedAccounts = null;
+    this.scannedOnce = true;
+    this.logger?.trace('Handled keystore changes', { time: `${Date.now() - start}ms` });
+  }
+
+  private async readEntry(path: string, stat: FileStat): Promise<CachedFile | null> {
+    let text: string;
+    try {
+      text = await this.fs.readFile(path);
+    } catch (err) {
+      this.logger?.trace('Failed to open keystore file', { path, err: errorMessage(err) });
+      return null; // not cached: retried on the next scan
+    }
+    const address = scanAddress(text);
+    if (address) return { stat, address, unaddressed: false };
+    const unaddressed = looksLikeUnaddressedKeyFile(text);
+    this.logger?.debug('Failed to decode keystore key', { path, err: unaddressed ? 'missing address' : 'invalid content or missing or zero address' });
+    return { stat, address: null, unaddressed };
+  }
+}
