@@ -204,8 +204,8 @@ export class ConsoleUI implements Approver {
     if (typeof tx.to === 'string') {
       const to = new MixedcaseAddress(lowerAddress(tx.to), tx.to);
       out += `to:    ${tx.to}\n`;
-      if (!safeValidChecksum(to)) out += '\nWARNING: Invalid checksum on to-address!\n\n';
       out += this.identicon(tx.to, '       ');
+      if (!safeValidChecksum(to)) out += '\nWARNING: Invalid checksum on to-address!\n\n';
     } else {
       out += 'to:    <contact creation>\n'; // sic: clef's typo
     }
