@@ -38,11 +38,11 @@ export interface TypedDataHash {
 }
 
 /** A decoded value as the encoder sees it: JSON, Go's nil (undefined), or the domain's chainId (bigint). */
-type Value = Json | bigint | undefined;
-type DataMap = { [key: string]: Value };
+export type GoValue = Json | bigint | undefined;
+type DataMap = { [key: string]: GoValue };
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-const own = (o: DataMap | null | undefined, k: string): Value => (o && hasOwn(o, k) ? o[k] : undefined);
+const own = (o: DataMap | null | undefined, k: string): GoValue => (o && hasOwn(o, k) ? o[k] : undefined);
 
 // ---------------------------------------------------------------------------------------------------------
 // Go value rendering (%v, %s, %q) used in clef's error texts and messages
@@ -63,7 +63,7 @@ export function goFloat(v: number): string {
 }
 
 /** Go's fmt rendering of a decoded JSON value with verb %v or %s (maps with sorted keys, nil as `<nil>`). */
-export function goFormat(v: Value, verb: 'v' | 's', nested = false): string {
+export function goFormat(v: GoValue, verb: 'v' | 's', nested = false): string {
   if (v === null || v === undefined) return verb === 's' && !nested ? '%!s(<nil>)' : '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint') return v.toString();
@@ -84,7 +84,7 @@ function byteOrder(a: string, b: string): number {
   return ab.length - bb.length;
 }
 
-function goTypeOf(v: Value): string {
+function goTypeOf(v: GoValue): string {
   return typeof v === 'bigint' ? '*math.HexOrDecimal256' : goTypeName(v as Json | undefined);
 }
 
@@ -143,7 +143,7 @@ function atoi(s: string): number | null {
 }
 
 /** apitypes parseInteger: size check bitlen(|v|) > N for signed and unsigned alike (int8 accepts 255). */
-function parseInteger(encType: string, v: Value): bigint {
+function parseInteger(encType: string, v: GoValue): bigint {
   let length: number;
   if (encType === 'int' || encType === 'uint') length = 256;
   else {
@@ -377,7 +377,7 @@ export function typeHash(td: TypedData, primaryType: string): Uint8Array {
 // Data encoding (§8.5)
 // ---------------------------------------------------------------------------------------------------------
 
-function mismatch(encType: string, v: Value): SignerError {
+function mismatch(encType: string, v: GoValue): SignerError {
   return new SignerError(`provided data '${goFormat(v, 'v')}' doesn't match type '${encType}'`);
 }
 
@@ -387,7 +387,7 @@ function isHexAddress(s: string): boolean {
   return body.length === 40 && isHexDigits(body);
 }
 
-function parseBytes(v: Value): Uint8Array | null {
+function parseBytes(v: GoValue): Uint8Array | null {
   if (typeof v !== 'string') return null;
   try {
     return decodeHexStrict(v);
@@ -396,7 +396,7 @@ function parseBytes(v: Value): Uint8Array | null {
   }
 }
 
-function encodePrimitive(encType: string, v: Value): Uint8Array {
+function encodePrimitive(encType: string, v: GoValue): Uint8Array {
   switch (encType) {
     case 'address': {
       if (typeof v !== 'string' || !isHexAddress(v)) throw mismatch(encType, v);
@@ -431,7 +431,7 @@ function encodePrimitive(encType: string, v: Value): Uint8Array {
   throw new SignerError(`unrecognized type '${encType}'`);
 }
 
-function encodeArray(td: TypedData, v: Value, encType: string): Uint8Array {
+function encodeArray(td: TypedData, v: GoValue, encType: string): Uint8Array {
   if (!Array.isArray(v)) throw mismatch(encType, v);
   const base = baseType(encType);
   const parts: Uint8Array[] = [];
@@ -468,6 +468,16 @@ export function encodeData(td: TypedData, type: string, data: JsonObject): Uint8
   return encodeStruct(td, type, data);
 }
 
+/** hashStruct(type, data) = keccak256(encodeData(type, data)). */
+export function hashStruct(td: TypedData, type: string, data: JsonObject): Uint8Array {
+  return keccak256(encodeStruct(td, type, data));
+}
+
+/** The domain separator: hashStruct("EIP712Domain", the non-empty domain fields). */
+export function hashDomain(td: TypedData): Uint8Array {
+  return keccak256(encodeStruct(td, 'EIP712Domain', domainMap(td.domain)));
+}
+
 /** The domain as clef's Domain.Map(): chainId if present, the strings only when non-empty. */
 function domainMap(d: TypedDomain): DataMap {
   const m: DataMap = {};
@@ -484,8 +494,8 @@ function domainMap(d: TypedDomain): DataMap {
  * Callers that show messages must call formatTypedData first: its errors take precedence (§8.2).
  */
 export function hashTypedData(td: TypedData): TypedDataHash {
-  const domainSeparator = keccak256(encodeStruct(td, 'EIP712Domain', domainMap(td.domain)));
-  const structHash = keccak256(encodeStruct(td, td.primaryType, td.message));
+  const domainSeparator = hashDomain(td);
+  const structHash = hashStruct(td, td.primaryType, td.message);
   const rawData = concatBytes(Uint8Array.of(0x19, 0x01), domainSeparator, structHash);
   return { domainSeparator, structHash, rawData, digest: keccak256(rawData) };
 }
@@ -504,7 +514,7 @@ function lenientAddress(s: string): string {
   return toChecksumAddress(hex.padStart(40, '0'));
 }
 
-function formatPrimitive(encType: string, v: Value): string {
+function formatPrimitive(encType: string, v: GoValue): string {
   switch (encType) {
     case 'address':
       if (typeof v !== 'string') throw new SignerError(`could not format value ${goFormat(v, 'v')} as address`);
