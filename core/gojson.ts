@@ -214,7 +214,9 @@ export function goStringify(value: unknown): string {
   return s.replace(htmlUnsafe, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-/** Go's `%q` of a string (strconv.Quote): printable runes kept, others escaped. */
+const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+/** Go's `%q` of a string (strconv.Quote): printable runes (unicode.IsPrint) kept, others escaped. */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -228,11 +230,10 @@ export function goQuote(s: string): string {
     else if (c === 0x0d) out += '\\r';
     else if (c === 0x09) out += '\\t';
     else if (c === 0x0b) out += '\\v';
-    else if (c === 0xfffd) out += '\\ufffd';
+    else if (goPrintable.test(ch)) out += ch;
     else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0x80 && c < 0xa0) out += '\\u' + c.toString(16).padStart(4, '0');
-    else if (c === 0xad || (c >= 0x2028 && c <= 0x2029) || c === 0xfeff) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += '\\U' + c.toString(16).padStart(8, '0');
   }
   return out + '"';
 }
