@@ -431,51 +431,66 @@ function encodePrimitive(encType: string, v: GoValue): Uint8Array {
   throw new SignerError(`unrecognized type '${encType}'`);
 }
 
-function encodeArray(td: TypedData, v: GoValue, encType: string): Uint8Array {
-  if (!Array.isArray(v)) throw mismatch(encType, v);
-  const base = baseType(encType);
-  const parts: Uint8Array[] = [];
-  for (const item of v) {
-    if (Array.isArray(item)) parts.push(encodeArray(td, item, base));
-    else if (fieldsOf(td, base)) {
-      // A null element crashed clef's handler (-32603); here it is an ordinary data mismatch.
-      if (!isJsonObject(item)) throw mismatch(base, item);
-      parts.push(keccak256(encodeStruct(td, base, item)));
-    } else parts.push(encodePrimitive(base, item));
+/**
+ * One encoding pass. clef re-validates the types and recomputes the type hash in every nested call; both
+ * depend only on `td`, so validating once per pass and caching type hashes gives the same results without
+ * the quadratic cost on large arrays of structs.
+ */
+class Encoder {
+  private readonly typeHashes = new Map<string, Uint8Array>();
+  constructor(private readonly td: TypedData) {
+    validateTypedData(td);
   }
-  return keccak256(concatBytes(...parts));
+
+  struct(type: string, data: DataMap): Uint8Array {
+    const td = this.td;
+    const fields = fieldsOf(td, type) ?? [];
+    const got = Object.keys(data).length;
+    if (fields.length < got) throw new SignerError(`there is extra data provided in the message (${fields.length} < ${got})`);
+    let th = this.typeHashes.get(type);
+    if (!th) this.typeHashes.set(type, (th = typeHash(td, type)));
+    const parts: Uint8Array[] = [th];
+    for (const f of fields) {
+      const v = own(data, f.name);
+      if (f.type.endsWith(']')) parts.push(this.array(v, f.type));
+      else if (fieldsOf(td, f.type)) {
+        if (!isJsonObject(v)) throw mismatch(f.type, v);
+        parts.push(keccak256(this.struct(f.type, v)));
+      } else parts.push(encodePrimitive(f.type, v));
+    }
+    return concatBytes(...parts);
+  }
+
+  private array(v: GoValue, encType: string): Uint8Array {
+    if (!Array.isArray(v)) throw mismatch(encType, v);
+    const base = baseType(encType);
+    const isStruct = fieldsOf(this.td, base) !== undefined;
+    const parts: Uint8Array[] = [];
+    for (const item of v) {
+      if (Array.isArray(item)) parts.push(this.array(item, base));
+      else if (isStruct) {
+        // A null element crashed clef's handler (-32603); here it is an ordinary data mismatch.
+        if (!isJsonObject(item)) throw mismatch(base, item);
+        parts.push(keccak256(this.struct(base, item)));
+      } else parts.push(encodePrimitive(base, item));
+    }
+    return keccak256(concatBytes(...parts));
+  }
 }
 
-function encodeStruct(td: TypedData, type: string, data: DataMap): Uint8Array {
-  validateTypedData(td);
-  const fields = fieldsOf(td, type) ?? [];
-  const got = Object.keys(data).length;
-  if (fields.length < got) throw new SignerError(`there is extra data provided in the message (${fields.length} < ${got})`);
-  const parts: Uint8Array[] = [typeHash(td, type)];
-  for (const f of fields) {
-    const v = own(data, f.name);
-    if (f.type.endsWith(']')) parts.push(encodeArray(td, v, f.type));
-    else if (fieldsOf(td, f.type)) {
-      if (!isJsonObject(v)) throw mismatch(f.type, v);
-      parts.push(keccak256(encodeStruct(td, f.type, v)));
-    } else parts.push(encodePrimitive(f.type, v));
-  }
-  return concatBytes(...parts);
-}
-
-/** encodeData(type, data) = typeHash ‖ encoded fields (every call re-validates, as clef does). */
+/** encodeData(type, data) = typeHash ‖ encoded fields; validates the types and domain first. */
 export function encodeData(td: TypedData, type: string, data: JsonObject): Uint8Array {
-  return encodeStruct(td, type, data);
+  return new Encoder(td).struct(type, data);
 }
 
 /** hashStruct(type, data) = keccak256(encodeData(type, data)). */
 export function hashStruct(td: TypedData, type: string, data: JsonObject): Uint8Array {
-  return keccak256(encodeStruct(td, type, data));
+  return keccak256(new Encoder(td).struct(type, data));
 }
 
 /** The domain separator: hashStruct("EIP712Domain", the non-empty domain fields). */
 export function hashDomain(td: TypedData): Uint8Array {
-  return keccak256(encodeStruct(td, 'EIP712Domain', domainMap(td.domain)));
+  return keccak256(new Encoder(td).struct('EIP712Domain', domainMap(td.domain)));
 }
 
 /** The domain as clef's Domain.Map(): chainId if present, the strings only when non-empty. */
