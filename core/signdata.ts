@@ -33,6 +33,8 @@ export interface PreparedSignData {
   messages: NameValueType[];
   /** True for clique headers: V stays 0/1. */
   clique: boolean;
+  /** Clique only: the header's block number (for double-sign protection). */
+  cliqueNumber?: bigint;
 }
 
 function fail(err: unknown, prefix = ''): never {
@@ -140,7 +142,7 @@ function clique(contentType: string, data: Json): PreparedSignData {
   const header = decodeCliqueHeader(bytes);
   const { rawData, sealHash, message } = cliqueSealPayload(header);
   const messages: NameValueType[] = [{ name: 'Clique header', value: message, type: 'clique' }];
-  return { contentType, rawData, hash: sealHash, messages, clique: true };
+  return { contentType, rawData, hash: sealHash, messages, clique: true, cliqueNumber: header.number };
 }
 
 function typed(data: Json, handler: TypedDataHandler): PreparedSignData {

@@ -151,6 +151,7 @@ test('content types: Go media-type parsing and dispatch', () => {
     assert.equal(p.contentType, want, ct);
     assert.equal(p.messages[0].type, 'text/plain', ct);
     assert.equal(toHex(p.hash), toHex(textHash(fromHex(hello))), ct);
+    assert.equal(p.cliqueNumber, undefined);
   }
   assert.equal(prepareSignData(' Data/Validator ', { address: '0x01', message: '0x02' }, noTyped).contentType, 'data/validator');
   assert.equal(failure('', hello), 'mime: no media type');
@@ -206,6 +207,7 @@ test('application/x-clique-header through prepareSignData: V stays 0/1, post-Sha
     const p = prepareSignData(ct, data, noTyped);
     assert.equal(p.contentType, 'application/x-clique-header');
     assert.equal(p.clique, true);
+    assert.equal(p.cliqueNumber, BigInt(v.expected.message!.value.split(' ')[2]));
     assert.deepEqual(p.rawData, fromHex(data));
     assert.equal(toHex(p.hash), v.expected.sealHash, v.id);
     assert.deepEqual(p.messages, [v.expected.message]);
