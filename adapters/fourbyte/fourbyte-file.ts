@@ -1,0 +1,52 @@
+// The 4byte database's files: the writable custom map (--4bytedb-custom, default ./4byte-custom.json, rewritten
+// compact with mode 0600 when a caller teaches a verified selector) and an optional larger database (--4bytedb).
+import { readFile } from 'node:fs/promises';
+import { FourByteDb } from '../../core/fourbyte.ts';
+import { FatalError, errorMessage } from '../../core/errors.ts';
+import type { FourByteCustomStore, Logger } from '../../core/ports.ts';
+import { writeFileAtomic, hasCode } from '../fs/atomic.ts';
+
+/** Persists the custom map atomically (clef truncated and rewrote the file in place). */
+export class FourByteCustomFile implements FourByteCustomStore {
+  constructor(private readonly path: string) {}
+  async save(entries: Record<string, string>): Promise<void> {
+    await writeFileAtomic(this.path, JSON.stringify(entries), 0o600, { keepMode: true });
+  }
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (hasCode(e, 'ENOENT')) return null;
+    throw new FatalError(errorMessage(e));
+  }
+}
+
+/** Loads the embedded set, the optional extra file and the custom map; invalid JSON is fatal, as in clef. */
+export async function loadFourByteDb(customPath: string, extraPath: string | null, logger?: Logger): Promise<FourByteDb> {
+  let custom: Record<string, string> = {};
+  const customText = await readOptional(customPath);
+  if (customText !== null) {
+    try {
+      const parsed: unknown = JSON.parse(customText);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) custom = parsed as Record<string, string>;
+      else if (parsed !== null) throw new Error(`json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value of type map[string]string`);
+    } catch (e) {
+      throw new FatalError(errorMessage(e));
+    }
+  }
+  const opts = {
+    custom,
+    store: new FourByteCustomFile(customPath),
+    onPersistError: (e: unknown) => logger?.warn('Failed to save 4byte database', { file: customPath, err: errorMessage(e) }),
+  };
+  if (extraPath) {
+    const text = await readOptional(extraPath);
+    if (text === null) throw new FatalError(`4byte database ${extraPath} not found`);
+    const db = FourByteDb.fromJson(text, opts);
+    if (db.dropped > 0) logger?.warn('Dropped unverifiable 4byte entries', { file: extraPath, count: db.dropped });
+    return db;
+  }
+  return FourByteDb.builtin(opts);
+}
