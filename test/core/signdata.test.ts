@@ -207,7 +207,7 @@ test('application/x-clique-header through prepareSignData: V stays 0/1, post-Sha
     const p = prepareSignData(ct, data, noTyped);
     assert.equal(p.contentType, 'application/x-clique-header');
     assert.equal(p.clique, true);
-    assert.equal(p.cliqueNumber, BigInt(v.expected.message!.value.split(' ')[2]));
+    assert.equal(p.cliqueNumber, BigInt(String(v.expected.message!.value).split(' ')[2]));
     assert.deepEqual(p.rawData, fromHex(data));
     assert.equal(toHex(p.hash), v.expected.sealHash, v.id);
     assert.deepEqual(p.messages, [v.expected.message]);
