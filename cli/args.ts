@@ -231,10 +231,14 @@ export function invalidCommandMessage(token: string): string {
 // Help texts (urfave/cli v2 layout)
 // ---------------------------------------------------------------------------------------------------------
 
-function flagLine(f: FlagSpec): [string, string] {
+/** Machine-dependent defaults shown in help instead of the table's placeholders (e.g. the real configdir). */
+export type HelpDefaults = Readonly<Record<string, string>>;
+
+function flagLine(f: FlagSpec, defaults: HelpDefaults = {}): [string, string] {
   const names = [f.name, ...(f.aliases ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
   const left = f.kind === 'bool' ? names : `${names} value`;
-  const def = f.defaultText !== undefined && f.defaultText !== '' ? ` (default: ${f.kind === 'string' ? goQuote(f.defaultText) : f.defaultText})` : '';
+  const shown = defaults[f.name] ?? f.defaultText;
+  const def = shown !== undefined && shown !== '' ? ` (default: ${f.kind === 'string' ? goQuote(shown) : shown})` : '';
   return [left, f.usage + def];
 }
 
@@ -251,9 +255,9 @@ function indent(text: string): string {
 }
 
 /** The application help (`clef --help`). */
-export function appHelp(version: string): string {
+export function appHelp(version: string, defaults: HelpDefaults = {}): string {
   const cmds: Array<[string, string]> = [...COMMANDS, HELP_COMMAND].map((c) => [[c.name, ...(c.aliases ?? [])].join(', '), c.usage]);
-  const flags = [...GLOBAL_FLAGS.filter((f) => !f.hidden), HELP_FLAG, VERSION_FLAG].map(flagLine);
+  const flags = [...GLOBAL_FLAGS.filter((f) => !f.hidden), HELP_FLAG, VERSION_FLAG].map((f) => flagLine(f, defaults));
   return (
     'NAME:\n   clef - Manage Ethereum account operations\n\n' +
     'USAGE:\n   clef [global options] command [command options] [arguments...]\n\n' +
@@ -264,10 +268,10 @@ export function appHelp(version: string): string {
 }
 
 /** The help of one command (`clef <cmd> --help`, `clef help <cmd>`). */
-export function commandHelp(cmd: CommandSpec): string {
+export function commandHelp(cmd: CommandSpec, defaults: HelpDefaults = {}): string {
   const usage = `clef ${cmd.name} [command options] ${cmd.argsUsage || '[arguments...]'}`;
   let out = `NAME:\n   clef ${cmd.name} - ${cmd.usage}\n\nUSAGE:\n   ${usage}\n`;
   if (cmd.description) out += `\nDESCRIPTION:\n${indent(cmd.description)}\n`;
-  out += `\nOPTIONS:\n${table(commandFlags(cmd).map(flagLine))}`;
+  out += `\nOPTIONS:\n${table(commandFlags(cmd).map((f) => flagLine(f, defaults)))}`;
   return out;
 }

@@ -83,6 +83,20 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     usage: 'Password file to use for non-interactive password input (one password per line, the first line is used)',
   },
+  // New daemon flags (not in clef): read by cli/daemon.ts.
+  { name: '4bytedb', kind: 'string', usage: 'Extra 4byte-selector database file (JSON object selector → signature), used besides the embedded one' },
+  {
+    name: 'clique-protect',
+    kind: 'bool',
+    usage: 'Refuse to seal a clique header at or below a height already sealed by the same account (needs the master seed)',
+    defaultText: 'false',
+  },
+  {
+    name: 'approval-timeout',
+    kind: 'int',
+    usage: 'Reject a request nobody answered within this many seconds (0 waits forever, as clef did)',
+    defaultText: '0',
+  },
 ];
 
 const keystoreCommandFlags = ['loglevel', 'keystore', 'lightkdf', 'suppress-bootwarn'] as const;
@@ -220,6 +234,12 @@ export interface ClefOptions {
   suppressBootwarn: boolean;
   /** geth's `--password` file (one password per line). */
   password: string | null;
+  /** New: extra 4byte database file (`--4bytedb`). */
+  fourbyteDb: string | null;
+  /** New: clique double-sign protection (`--clique-protect`). */
+  cliqueProtect: boolean;
+  /** New: approval timeout in seconds (`--approval-timeout`); 0 = none. */
+  approvalTimeout: number;
 }
 
 /** What the machine-dependent defaults depend on. */
@@ -301,6 +321,9 @@ export function defaultOptions(e: Environment): ClefOptions {
     advanced: false,
     suppressBootwarn: false,
     password: null,
+    fourbyteDb: null,
+    cliqueProtect: false,
+    approvalTimeout: 0,
   };
 }
 

@@ -1,0 +1,107 @@
+// `clef importraw <keyfile>` (cli.md §5.6): read an unencrypted hex private key (go-ethereum's LoadECDSA rules and
+// error texts), ask the password twice through the console UI (or take it from --password), encrypt it into the
+// keystore.
+import { readFile } from 'node:fs/promises';
+import { toChecksumAddress, wipe } from '../../core/bytes.ts';
+import { errorMessage } from '../../core/errors.ts';
+import { validatePasswordFormat } from '../../core/password.ts';
+import { privateKeyError } from '../../core/secp256k1.ts';
+import { goOsError } from '../../adapters/fs/atomic.ts';
+import { ConsoleUI } from '../../adapters/ui/console.ts';
+import type { CliContext } from '../context.ts';
+import { passwordFromFile } from '../secrets.ts';
+import { openKeystore } from './common.ts';
+import { storeNewKey } from './newaccount.ts';
+
+/** Go's `%q` of a single byte (a quoted character literal such as `'x'` or `'\n'`). */
+function quoteByte(b: number): string {
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
+  if (named[b]) return `'${named[b]}'`;
+  if (b < 0x20 || b === 0x7f) return `'\\x${b.toString(16).padStart(2, '0')}'`;
+  if ((b >= 0x80 && b <= 0xa0) || b === 0xad) return `'\\u${b.toString(16).padStart(4, '0')}'`;
+  return `'${String.fromCharCode(b)}'`;
+}
+
+/**
+ * Parses a raw key file as go-ethereum's crypto.LoadECDSA: up to 64 printable characters, then at most two
+ * `\r`/`\n` bytes; then hex decoding and the secp256k1 range check. Throws Go's messages.
+ */
+export function parseRawKeyFile(data: Uint8Array): Uint8Array {
+  let n = 0;
+  while (n < 64 && n < data.length && data[n] >= 0x21) n++;
+  if (n !== 64) throw new Error('key file too short, want 64 hex characters');
+  for (let i = 0; 64 + i < data.length; i++) {
+    const b = data[64 + i];
+    if (b !== 0x0a && b !== 0x0d) throw new Error(`invalid character ${quoteByte(b)} at end of key file`);
+    if (i >= 2) throw new Error('key file too long, want 64 hex characters');
+  }
+  const priv = new Uint8Array(32);
+  for (let i = 0; i < 64; i++) {
+    const c = data[i];
+    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (v < 0) {
+      wipe(priv);
+      throw new Error(`invalid hex character ${quoteByte(c)} in private key`);
+    }
+    priv[i >> 1] |= i % 2 === 0 ? v << 4 : v;
+  }
+  const problem = privateKeyError(priv);
+  if (problem) {
+    wipe(priv);
+    throw new Error(problem);
+  }
+  return priv;
+}
+
+/** Reads a file with Go's OS error texts (`open <path>: …`, `read <path>: is a directory`). */
+export async function readFileGo(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const op = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
+    throw goOsError(err, op, path);
+  }
+}
+
+export async function run(ctx: CliContext): Promise<void> {
+  if (ctx.args.length !== 1) throw new Error('<keyfile> must be given as first argument');
+  await ctx.initialize();
+  const keystore = openKeystore(ctx);
+  try {
+    const data = await readFileGo(ctx.args[0]);
+    const priv = parseRawKeyFile(data);
+    wipe(data);
+    try {
+      const ui = new ConsoleUI(ctx.terminal, { logger: ctx.logger, identicons: false });
+      let first: string;
+      let second: string;
+      if (ctx.options.password !== null) {
+        first = second = await passwordFromFile(ctx.options.password);
+      } else {
+        const ask = async (prompt: string): Promise<string> => {
+          try {
+            return (await ui.onInputRequired({ title: 'Password', prompt, isPassword: true })).text;
+          } catch (err) {
+            throw new Error(`Failed to read password: ${errorMessage(err)}`);
+          }
+        };
+        first = await ask('Please enter a password for the imported account');
+        second = await ask('Please repeat the password you just entered');
+      }
+      if (first !== second) throw new Error('Passwords do not match');
+      const problem = validatePasswordFormat(first);
+      if (problem) throw new Error(`password requirements not met: ${problem}`);
+      const entry = await storeNewKey(ctx, keystore, priv, first);
+      ui.showInfo(
+        `Key imported:\n  Address ${toChecksumAddress(entry.address)}\n  Keystore file: ${entry.path}\n\n` +
+          'The key is now encrypted; losing the password will result in permanently losing\n' +
+          'access to the key and all associated funds!\n\n' +
+          'Make sure to backup keystore and passwords in a safe location.',
+      );
+    } finally {
+      wipe(priv);
+    }
+  } finally {
+    keystore.close();
+  }
+}

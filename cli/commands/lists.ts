@@ -1,0 +1,42 @@
+// `clef list-accounts` and `clef list-wallets` (cli.md §5.7–5.8): the keystore's accounts sorted by URL. Key files
+// that lack an `address` member are not silently skipped: a warning names them and the command that fixes them.
+import { toChecksumAddress } from '../../core/bytes.ts';
+import type { KeyFileEntry } from '../../core/ports.ts';
+import type { CliContext } from '../context.ts';
+import { openKeystore } from './common.ts';
+
+async function scan(ctx: CliContext): Promise<KeyFileEntry[]> {
+  const keystore = openKeystore(ctx);
+  try {
+    const accounts = await keystore.accounts();
+    for (const f of await keystore.unaddressed()) {
+      ctx.logger.warn("Key file has no address, run 'clef addaddress <file>' to use it", { path: f.path });
+    }
+    return accounts;
+  } finally {
+    keystore.close();
+  }
+}
+
+/** list-accounts: `<checksummed address> (<url>)` per account. */
+export async function runAccounts(ctx: CliContext): Promise<void> {
+  await ctx.initialize();
+  const accounts = await scan(ctx);
+  let out = accounts.length === 0 ? '\nThe keystore is empty.\n' : '';
+  out += '\n';
+  for (const a of accounts) out += `${toChecksumAddress(a.address)} (${a.url})\n`;
+  ctx.stdout(out);
+}
+
+/** list-wallets: one keystore wallet per key file, status `Locked` and an empty failure. */
+export async function runWallets(ctx: CliContext): Promise<void> {
+  await ctx.initialize();
+  const accounts = await scan(ctx);
+  let out = accounts.length === 0 ? '\nThere are no wallets.\n' : '';
+  out += '\n';
+  accounts.forEach((a, i) => {
+    out += `- Wallet ${i} at ${a.url} (Locked )\n`;
+    out += `  -Account 0: ${toChecksumAddress(a.address)} (${a.url})\n\n`;
+  });
+  ctx.stdout(out);
+}
