@@ -1,0 +1,178 @@
+// The IPC endpoint (external-api.md §1.1, cli.md §3.3): a unix socket (named pipe on Windows) carrying a stream
+// of concatenated JSON values; every response is compact JSON plus `\n`. No limits apply except a guard against
+// clients that buffer absurd amounts, which only costs that client its connection.
+import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { Logger, Meta } from '../../core/ports.ts';
+import { JsonRpcServer, JsonStreamScanner, JsonSyntaxError, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+
+/** A running endpoint. */
+export interface IpcEndpoint {
+  /** The socket path, as reported to the UI (`extapi_ipc`). */
+  url: string;
+  /** Stops listening, drops every connection and removes the socket file. */
+  close(): Promise<void>;
+}
+
+export interface IpcOptions {
+  /** Characters a connection may hold for one unfinished value, and bytes of unread responses (32 MiB). */
+  maxBuffered?: number;
+}
+
+const defaultMaxBuffered = 32 * 1024 * 1024;
+
+/** Request metadata of every IPC call (external-api.md §2). */
+function ipcMeta(): Meta {
+  return { remote: 'NA', local: 'NA', scheme: 'ipc', 'User-Agent': '', Origin: '' };
+}
+
+function isNamedPipe(path: string): boolean {
+  return process.platform === 'win32' || path.startsWith('\\\\.\\pipe\\') || path.startsWith('//./pipe/');
+}
+
+/** sizeof(sockaddr_un.sun_path): 104 on the BSDs and macOS, 108 on Linux. */
+function sunPathSize(): number {
+  return process.platform === 'linux' || process.platform === 'android' ? 108 : 104;
+}
+
+const errnoText: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EROFS: 'read-only file system',
+  EINVAL: 'invalid argument',
+  ENAMETOOLONG: 'invalid argument', // Go passes the long path to bind(2), which says EINVAL
+};
+
+/** Go's wording for a failed listen: `listen unix <path>: bind: <reason>`. */
+function listenError(path: string, err: unknown): Error {
+  const code = (err as { code?: unknown })?.code;
+  const reason = typeof code === 'string' && errnoText[code] ? errnoText[code] : err instanceof Error ? err.message : String(err);
+  return new Error(`listen unix ${path}: bind: ${reason}`);
+}
+
+/** Serves `server` on the IPC endpoint `path` (clef: mkdir 0751, remove leftovers, listen, chmod 0600). */
+export async function startIpcServer(path: string, server: JsonRpcServer, logger: Logger, options: IpcOptions = {}): Promise<IpcEndpoint> {
+  const maxBuffered = options.maxBuffered ?? defaultMaxBuffered;
+  const pipe = isNamedPipe(path);
+  if (!pipe) {
+    const limit = sunPathSize();
+    const tooLong = new TextEncoder().encode(path).length + 1 > limit;
+    if (tooLong) logger.warn(`The ipc endpoint is longer than ${limit - 1} characters.`, { endpoint: path });
+    await mkdir(dirname(path), { recursive: true, mode: 0o751 });
+    await unlink(path).catch(() => undefined);
+    // bind(2) refuses such a path in Go; some runtimes would silently truncate it and listen elsewhere
+    if (tooLong) throw listenError(path, { code: 'EINVAL' });
+  }
+
+  const connections = new Set<Socket>();
+  const listener: Server = createServer({ allowHalfOpen: true }, (socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    serveConnection(socket, server, logger, maxBuffered);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: unknown) => reject(listenError(path, err));
+    listener.once('error', onError);
+    listener.listen(path, () => {
+      listener.off('error', onError);
+      resolve();
+    });
+  });
+  listener.on('error', (err) => logger.error('IPC listener failed', { err: err.message }));
+  if (!pipe) await chmod(path, 0o600).catch(() => undefined);
+
+  let closed: Promise<void> | null = null;
+  return {
+    url: path,
+    close() {
+      closed ??= (async () => {
+        const done = new Promise<void>((resolve) => listener.close(() => resolve()));
+        for (const s of connections) s.destroy();
+        await done;
+        if (!pipe) await unlink(path).catch(() => undefined);
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * One client: values are split off the byte stream as they complete and run concurrently (like geth, so
+ * answers may overtake each other). A syntax error is answered with -32700 and ends the connection once the
+ * calls already running have answered; so does the client closing its side.
+ */
+function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, maxBuffered: number): void {
+  const decoder = new TextDecoder('utf-8');
+  const scanner = new JsonStreamScanner();
+  const meta = ipcMeta();
+  let running = 0;
+  let reading = true;
+
+  const write = (text: string) => {
+    if (socket.destroyed || !socket.writable) return;
+    socket.write(text + '\n');
+    if (socket.writableLength > maxBuffered) {
+      logger.debug('IPC client does not read its responses, dropping it');
+      socket.destroy();
+    }
+  };
+  const maybeEnd = () => {
+    // geth closes the whole connection; destroying after our FIN also frees a client that never closes
+    if (!reading && running === 0 && !socket.destroyed) socket.end(() => socket.destroy());
+  };
+  const dispatch = (text: string) => {
+    running++;
+    server
+      .handle(parseRequest(text), { transport: 'ipc', meta })
+      .then(
+        (reply) => {
+          if (reply) write(reply.text);
+        },
+        (err: unknown) => logger.error('IPC request failed', { err: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => {
+        running--;
+        maybeEnd();
+      });
+  };
+  const stopReading = () => {
+    reading = false;
+    socket.removeListener('data', onData);
+    socket.resume(); // discard whatever else arrives
+    maybeEnd();
+  };
+  const drain = (atEnd: boolean) => {
+    try {
+      for (let v = scanner.next(); v !== null; v = scanner.next()) dispatch(v);
+      if (atEnd) {
+        const last = scanner.finish();
+        if (last !== null) dispatch(last);
+      }
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) write(parseErrorResponse(err.message));
+      // a value cut off by the end of the stream is dropped silently (geth: io.ErrUnexpectedEOF)
+      stopReading();
+      return;
+    }
+    if (scanner.buffered > maxBuffered) {
+      logger.debug('IPC request too large, dropping client', { chars: scanner.buffered });
+      socket.destroy();
+    }
+  };
+  function onData(chunk: Buffer | string): void {
+    scanner.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    drain(false);
+  }
+  socket.on('data', onData);
+  socket.on('end', () => {
+    if (!reading) return;
+    scanner.push(decoder.decode());
+    drain(true);
+    stopReading();
+  });
+  socket.on('error', (err) => logger.debug('IPC connection error', { err: err.message }));
+}
