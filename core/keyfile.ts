@@ -89,18 +89,9 @@ export async function decryptKeyFile(json: string, password: string, kdf: Kdf, e
  * decode fails or the address is missing or zero.
  */
 export function scanAddress(text: string): Address | null {
-  let first: GoJson;
-  try {
-    first = parseFirstGoJson(text).value;
-  } catch {
-    return null;
-  }
-  if (first.k === 'null') return null;
-  if (first.k !== 'object') return null; // a type error: Decode fails
-  const a = lastFolded(first, 'address');
-  if (a === undefined || a.k === 'null') return null;
-  if (a.k !== 'string') return null;
-  const bytes = hexToAddressBytes(a.v);
+  const a = firstValueMember(text, 'address');
+  if (a === undefined || a === null || typeof a !== 'string') return null; // absent, null, a type error, or no object
+  const bytes = hexToAddressBytes(a);
   if (bytes.every((x) => x === 0)) return null;
   return addressFromBytes(bytes);
 }
@@ -110,15 +101,47 @@ export function scanAddress(text: string): Address | null {
  * `crypto` object member (any case) and no `address` member at all (Foundry's cast writes such files).
  */
 export function looksLikeUnaddressedKeyFile(text: string): boolean {
+  if (firstValueMember(text, 'address') !== undefined) return false;
+  const c = firstValueMember(text, 'crypto');
+  return typeof c === 'object' && c !== null && !Array.isArray(c);
+}
+
+const NOT_AN_OBJECT = Symbol('not an object');
+
+/**
+ * The member of the file's first JSON value that Go would assign to struct field `name` (the last member whose
+ * name folds to it), as plain JSON; undefined when absent or when the first value is not a decodable object.
+ */
+function firstValueMember(text: string, name: string): Json | undefined {
+  // Fast path: JSON.parse has Go's grammar; it applies when the whole text is one object and at most one
+  // member folds to `name` (JSON.parse keeps the first position of a repeated name, Go the last assignment).
+  let parsed: unknown = NOT_AN_OBJECT;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // trailing data or a syntax error: the Go parser decides
+  }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    const obj = parsed as { [key: string]: Json };
+    let hits = 0;
+    let value: Json | undefined;
+    for (const k of Object.keys(obj)) {
+      if (k.length === name.length && foldName(k) === name) {
+        hits++;
+        value = obj[k];
+      }
+    }
+    if (hits <= 1) return value;
+  }
   let first: GoJson;
   try {
     first = parseFirstGoJson(text).value;
   } catch {
-    return false;
+    return undefined;
   }
-  if (first.k !== 'object') return false;
-  if (lastFolded(first, 'address') !== undefined) return false;
-  return lastFolded(first, 'crypto')?.k === 'object';
+  if (first.k !== 'object') return undefined;
+  const node = lastFolded(first, name);
+  return node === undefined ? undefined : toJson(node);
 }
 
 /**

@@ -36,8 +36,37 @@ export const nodeKeyStoreFs: KeyStoreFs = {
     if (!st) return null;
     return { isFile: st.isFile(), mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size, ino: st.ino };
   },
-  readFile: (path) => nodeFs.readFileSync(path, 'utf8'),
+  readFile: readSmallFile,
 };
+
+const readBuffer = new Uint8Array(64 * 1024);
+// ignoreBOM keeps a leading U+FEFF in the text, so such a file fails to decode as it does in Go.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** readFileSync without its fstat: open, read until EOF, close (key files are well under 64 KiB). */
+function readSmallFile(path: string): string {
+  const fd = nodeFs.openSync(path, 'r');
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const n = nodeFs.readSync(fd, readBuffer, 0, readBuffer.length, null);
+      if (n === 0) break;
+      chunks.push(readBuffer.slice(0, n));
+      total += n;
+    }
+    if (chunks.length === 1) return utf8Decoder.decode(chunks[0]);
+    const all = new Uint8Array(total);
+    let o = 0;
+    for (const c of chunks) {
+      all.set(c, o);
+      o += c.length;
+    }
+    return utf8Decoder.decode(all);
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+}
 
 export interface DirKeyStoreOptions {
   logger?: Logger;
@@ -357,7 +386,8 @@ export class DirKeyStore implements KeyStore {
       const path = join(this.dir, name);
       let stat: FileStat | null;
       try {
-        stat = await this.fs.lstat(path);
+        const r = this.fs.lstat(path);
+        stat = r instanceof Promise ? await r : r; // no microtask per file with the synchronous fs
       } catch {
         stat = null;
       }

@@ -222,6 +222,10 @@ test('scanAddress: first JSON value only, case-insensitive member, geth HexToAdd
   assert.equal(scanAddress(` {"Address":"0x${a.toUpperCase()}"} trailing garbage {`), `0x${a}`);
   assert.equal(scanAddress(`{"ADDRESS":"${a}","crypto":5}`), `0x${a}`);
   assert.equal(scanAddress(`{"address":"${a}","address":"${'0'.repeat(40)}"}`), null); // last member wins
+  const b = 'f466859ead1932d743d622cb74fc058882e8648a';
+  assert.equal(scanAddress(`{"address":"${b}","Address":"${'0'.repeat(40)}","address":"${a}"}`), `0x${a}`); // Go: last assignment
+  assert.equal(scanAddress(`{"addreſs":"${a}"}`), `0x${a}`); // Go folds U+017F to s
+  assert.equal(scanAddress(`\ufeff{"address":"${a}"}`), null); // a BOM is an invalid character for Go
   assert.equal(scanAddress(`{"address":"${'0'.repeat(40)}"}`), null);
   assert.equal(scanAddress('{"address":null}'), null);
   assert.equal(scanAddress('{"address":5}'), null);
