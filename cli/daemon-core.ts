@@ -1,22 +1,22 @@
 // Wiring of the signer daemon (cli.md §7.1): build the adapters, hand them to the core, open the transports.
 // Everything here is construction and start-up order; decisions live in core/.
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, toHexRaw, utf8 } from '../core/bytes.ts';
+import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
 import { errorMessage } from '../core/errors.ts';
 import { accountHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard } from '../core/clique-guard.ts';
 import { FourByteDb } from '../core/fourbyte.ts';
-import { decryptMasterSeed, isMasterSeedText } from '../core/masterseed.ts';
+import { decryptMasterSeed } from '../core/masterseed.ts';
+import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
 import type { Approver, Logger, Vault } from '../core/ports.ts';
 import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { DirKeyStore } from '../adapters/keystore/dir-keystore.ts';
-import { openVault, readMasterSeedFile } from '../adapters/vault/masterseed-file.ts';
+import { openVault } from '../adapters/vault/masterseed-file.ts';
 import { JsonRpcServer } from '../adapters/transport/jsonrpc.ts';
 import { startIpcServer } from '../adapters/transport/ipc.ts';
 import { startHttpServer } from '../adapters/transport/http.ts';
@@ -34,7 +34,7 @@ export interface DaemonOptions {
   /** Full path of the IPC socket, or null with --ipcdisable. */
   ipcPath: string | null;
   http: { host: string; port: number; vhosts: string[] } | null;
-  /** --signersecret FILE, if given. */
+  /** --signersecret FILE, if given (an encrypted seed or a master-password file, told apart by content). */
   signerSecret: string | null;
   fourByteCustom: string;
   /** --4bytedb FILE: an extra, larger selector database (new). */
@@ -50,8 +50,8 @@ export interface DaemonOptions {
   ui: Approver;
   /** Builds the rules decorator in front of the UI (kept out of this module so rules load lazily). */
   rulesEngine?: (args: { source: string; storagePath: string; storageKey: Uint8Array; next: Approver; logger: Logger }) => Promise<Approver>;
-  /** Called after start-up with readiness facts. */
-  onReady?: (status: ReadinessStatus) => void;
+  /** Called once the signer exists, before the start-up notification (the console lists its accounts). */
+  onSigner?: (signer: Signer) => void;
 }
 
 /** What a supervisor of an unattended signer needs to know. */
@@ -74,7 +74,6 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-/** Unlocks the master seed as clef's daemon does; null (after a warning) on any failure. */
 interface Unlocked {
   vault: Vault;
   /** jsstorage.json of the vault and its key: the rules engine reads it synchronously. */
@@ -82,33 +81,13 @@ interface Unlocked {
   storageKey: Uint8Array;
 }
 
+/** Unlocks the master seed as clef's daemon does (cli.md §7.1 step 5); null (after a warning) on any failure. */
 async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
   const { logger } = opts;
-  let seedPath = join(opts.configdir, 'masterseed.json');
-  let password: string | null = null;
-  if (opts.signerSecret) {
-    // clef's code meant an encrypted seed file; its tutorial passed a password file. Accept both, by content.
-    let text: string;
-    try {
-      text = await readFile(opts.signerSecret, 'utf8');
-    } catch (e) {
-      logger.warn('Failed to open master, rules disabled', { err: errorMessage(e) });
-      return null;
-    }
-    if (isMasterSeedText(text)) {
-      seedPath = opts.signerSecret;
-      logger.info('Using --signersecret as the encrypted master seed', { file: opts.signerSecret });
-    } else {
-      password = text.replace(/\r?\n$/, '');
-      logger.info('Using --signersecret as the master password file', { file: opts.signerSecret, seed: seedPath });
-    }
-  }
-  if (!existsSync(seedPath)) {
-    logger.warn('Failed to open master, rules disabled', { err: `failed stat on ${seedPath}: stat ${seedPath}: no such file or directory` });
-    return null;
-  }
   try {
-    const text = await readMasterSeedFile(seedPath);
+    // A missing or insecure seed fails here, before anyone is asked for a password.
+    const prepared = await prepareMasterSeed({ configdir: opts.configdir, signersecret: opts.signerSecret, logger });
+    let password = prepared.password;
     if (password === null) {
       ({ text: password } = await opts.ui.onInputRequired({
         title: 'Master Password',
@@ -116,7 +95,7 @@ async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
         isPassword: true,
       }));
     }
-    const { seed, warning } = await decryptMasterSeed(text, password, new NodeKdf());
+    const { seed, warning } = await decryptMasterSeed(prepared.seedText, password, new NodeKdf());
     if (warning) logger.warn(warning);
     try {
       const vault = await openVault(opts.configdir, seed, logger);
@@ -234,6 +213,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
   }
 
+  opts.onSigner?.(signer);
   approver.onSignerStartup({
     info: {
       intapi_version: INTERNAL_API_VERSION,
@@ -247,7 +227,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const accounts = await keystore.accounts().catch(() => []);
     let stored = 0;
     if (vault) {
-      const { toChecksumAddress } = await import('../core/bytes.ts');
       for (const a of accounts) {
         try {
           await vault.credentials.get(toChecksumAddress(a.address));
@@ -290,17 +269,15 @@ const refuseAllClique = {
   },
 } as unknown as CliqueGuard;
 
-/** One-line readiness summary for logs (start and SIGHUP). */
-export function formatReadiness(s: ReadinessStatus): string {
-  return [
-    `seed=${s.seedUnlocked ? 'unlocked' : 'LOCKED'}`,
-    `rules=${s.rules}`,
-    `accounts=${s.accounts}`,
-    `stored-passwords=${s.accountsWithStoredPassword}`,
-    `clique-protect=${s.cliqueProtect ? 'on' : 'off'}`,
-    `ipc=${s.ipc ?? 'n/a'}`,
-    `http=${s.http ?? 'n/a'}`,
-  ].join(' ');
+/** Readiness as log attributes (start and SIGHUP): what a supervisor of an unattended sealer checks. */
+export function readinessAttrs(s: ReadinessStatus): Record<string, string | number> {
+  return {
+    seed: s.seedUnlocked ? 'unlocked' : 'LOCKED',
+    rules: s.rules,
+    accounts: s.accounts,
+    'stored-passwords': s.accountsWithStoredPassword,
+    'clique-protect': s.cliqueProtect ? 'on' : 'off',
+    ipc: s.ipc ?? 'n/a',
+    http: s.http ?? 'n/a',
+  };
 }
-
-export { utf8 };

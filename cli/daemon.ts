@@ -1,0 +1,88 @@
+// The default action: run the signer daemon (cli.md §7) from the parsed command line, until SIGINT or SIGTERM.
+import { resolve } from 'node:path';
+import { ConsoleUI } from '../adapters/ui/console.ts';
+import type { Approver } from '../core/ports.ts';
+import type { CliContext } from './context.ts';
+import { ipcEndpoint } from './options.ts';
+import { readinessAttrs, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon-core.ts';
+
+/** Resolves the flags into the daemon's options. */
+export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
+  const o = ctx.options;
+  return {
+    configdir: o.configdir,
+    keystore: resolve(o.keystore),
+    chainId: o.chainid,
+    lightKdf: o.lightkdf,
+    advanced: o.advanced,
+    ipcPath: o.ipcdisable ? null : ipcEndpoint({ ipcpath: o.ipcpath, configdir: o.configdir }, ctx.environment),
+    http: o.http
+      ? {
+          host: o.httpAddr,
+          port: o.httpPort,
+          vhosts: o.httpVhosts
+            .split(',')
+            .map((v) => v.trim())
+            .filter((v) => v !== ''),
+        }
+      : null,
+    signerSecret: o.signersecret,
+    fourByteCustom: o.fourbyteCustom,
+    fourByteExtra: o.fourbyteDb,
+    auditLog: o.auditlog,
+    rules: o.rules,
+    cliqueProtect: o.cliqueProtect,
+    approvalTimeoutMs: o.approvalTimeout * 1000,
+    logger: ctx.logger,
+    ui,
+    rulesEngine: async ({ source, storagePath, storageKey, next, logger }) => {
+      const { createRulesApprover } = await import('../adapters/rules/index.ts');
+      return createRulesApprover({ source, storagePath, storageKey, next, logger });
+    },
+  };
+}
+
+/** Waits for SIGINT/SIGTERM; logs readiness again on SIGHUP. */
+function untilSignal(daemon: RunningDaemon, ctx: CliContext): Promise<string> {
+  return new Promise((done) => {
+    const onHup = () => {
+      void daemon.status().then((s) => ctx.logger.info('Signer status', readinessAttrs(s)));
+    };
+    const stop = (signal: string) => () => {
+      process.off('SIGHUP', onHup);
+      done(signal);
+    };
+    process.once('SIGINT', stop('interrupt'));
+    process.once('SIGTERM', stop('terminated'));
+    process.on('SIGHUP', onHup);
+  });
+}
+
+export async function runDaemon(ctx: CliContext): Promise<void> {
+  await ctx.initialize();
+  const o = ctx.options;
+  let ui: Approver;
+  let stdio: { enableServer?: (api: unknown) => void } | null = null;
+  if (o.stdioUi) {
+    ctx.logger.info('Using stdin/stdout as UI-channel');
+    const { createStdioUI } = await import('../adapters/ui/stdio-wiring.ts');
+    const s = createStdioUI(ctx);
+    ui = s.ui;
+    stdio = s;
+  } else {
+    ctx.logger.info('Using CLI as UI-channel');
+    ui = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
+  }
+  const opts = daemonOptions(ctx, ui);
+  if (ui instanceof ConsoleUI) {
+    const consoleUi = ui;
+    opts.onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
+  }
+  const daemon = await startDaemon(opts);
+  if (stdio && 'attach' in stdio) await (stdio as unknown as { attach(d: RunningDaemon): Promise<void> }).attach(daemon);
+  const status = await daemon.status();
+  ctx.logger.info('Signer status', readinessAttrs(status));
+  const signal = await untilSignal(daemon, ctx);
+  ctx.logger.info('Exiting...', { signal });
+  await daemon.close();
+}
