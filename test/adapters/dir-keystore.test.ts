@@ -2,6 +2,7 @@
 // verify-then-rename), the change cache (no re-reads without changes, 10,000 files) and setAddress.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ function tempDir(): string {
   return fs.mkdtempSync(join(tmpdir(), 'clef-ks-'));
 }
 
-/** A copy of the fixture directory, writable, with `swapfile~`, a symlink and a README added. */
+/** A copy of the fixture directory, writable, with `swapfile~`, a symlink, a FIFO and a README added. */
 function fixtureCopy(): string {
   const dir = join(tempDir(), 'keystore');
   fs.cpSync(vectorPath('keystore/geth/keystore-dir'), dir, { recursive: true });
@@ -41,6 +42,11 @@ function fixtureCopy(): string {
   if (!fs.existsSync(join(dir, 'swapfile~'))) fs.copyFileSync(join(dir, 'aaa'), join(dir, 'swapfile~'));
   fs.writeFileSync(join(dir, 'README'), 'This directory contains accounts for testing.\n');
   if (!isWindows) fs.symlinkSync(join(dir, 'aaa'), join(dir, 'link-to-aaa'));
+  try {
+    execFileSync('mkfifo', [join(dir, 'fifo')], { stdio: 'ignore' }); // reading it would block: must not be opened
+  } catch {
+    // no mkfifo on this system
+  }
   return dir;
 }
 
