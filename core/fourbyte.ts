@@ -385,13 +385,18 @@ export function parseFourByteJson(text: string): FourByteParse {
   return { entries, dropped };
 }
 
+let wellKnownIds: Map<string, string> | null = null;
+
+/** A fresh copy of the embedded set (hashed once, on first use). */
 function builtin(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const sig of WELL_KNOWN) {
-    const id = selectorOf(sig);
-    if (!m.has(id)) m.set(id, sig);
+  if (!wellKnownIds) {
+    wellKnownIds = new Map();
+    for (const sig of WELL_KNOWN) {
+      const id = selectorOf(sig);
+      if (!wellKnownIds.has(id)) wellKnownIds.set(id, sig);
+    }
   }
-  return m;
+  return new Map(wellKnownIds);
 }
 
 /** Options of a FourByteDb: the writable custom map and where it is persisted. */
