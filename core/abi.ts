@@ -42,7 +42,12 @@ export interface SelectorMarshaling {
 // as a "binary string" (one char per UTF-8 byte) so `%c` of a byte and byte offsets behave as in Go.
 // ---------------------------------------------------------------------------------------------------------
 
-const toBinary = (s: string): string => String.fromCharCode(...utf8(s));
+function toBinary(s: string): string {
+  const b = utf8(s);
+  let out = '';
+  for (let i = 0; i < b.length; i += 8192) out += String.fromCharCode(...b.subarray(i, i + 8192)); // no huge spreads
+  return out;
+}
 const fromBinary = (b: string): string => new TextDecoder().decode(Uint8Array.from(b, (c) => c.charCodeAt(0)));
 
 const isDigit = (c: string) => c >= '0' && c <= '9';
@@ -293,7 +298,7 @@ function tuplePointsTo(index: number, out: Uint8Array): number {
 function forEachUnpack(elem: AbiType, out: Uint8Array, start: number, size: number): AbiValue[] {
   // go-ethereum prints these two numbers the other way round; kept.
   if (start + 32 * size > out.length) {
-    throw new Error(`abi: cannot marshal into go array: offset ${out.length} would go over slice boundary (len=${start + 32 * size})`);
+    throw new Error(`abi: cannot marshal into go array: offset ${out.length} would go over slice boundary (len=${BigInt(start) + 32n * BigInt(size)})`);
   }
   const step = typeSize(elem);
   const values: AbiValue[] = [];

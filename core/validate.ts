@@ -28,7 +28,7 @@ function validateCallData(selector: string | null, data: Uint8Array, db: FourByt
     out.push(warn(`Transaction data is not valid ABI (length should be a multiple of 32 (was ${data.length - 4}))`));
   }
   const id = toHexRaw(data.subarray(0, 4));
-  if (selector !== null) {
+  if (selector != null) {
     try {
       out.push(invokes(renderCall(verifySelector(selector, data))));
       db.addCustom(id, selector); // clef stores the caller's string as given, not its canonical form
@@ -65,7 +65,7 @@ export function validateTransaction(a: SendTxArgs, selector: string | null, db: 
     } else if (data.length < 40) {
       messages.push(warn(`Transaction will create a contract, but the payload is suspiciously small (${data.length} bytes)`));
     }
-    if (selector !== null) {
+    if (selector != null) {
       messages.push(warn('Transaction will create a contract, but method selector supplied, indicating an intent to call a method'));
     }
     return { messages, args: a };
