@@ -1,6 +1,6 @@
 // The keystore directory: geth's scan rules on its own fixture directory, duplicates, writes (names, modes,
 // verify-then-rename), the change cache (no re-reads without changes, 10,000 files) and setAddress.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,8 +25,15 @@ const isWindows = process.platform === 'win32';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Entry = any;
 
+const tempDirs: string[] = [];
+after(() => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function tempDir(): string {
-  return fs.mkdtempSync(join(tmpdir(), 'clef-ks-'));
+  const dir = fs.mkdtempSync(join(tmpdir(), 'clef-ks-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A copy of the fixture directory, writable, with `swapfile~`, a symlink, a FIFO and a README added. */
@@ -190,7 +197,7 @@ test('rescans pick up creates, updates and deletes, re-reading only changed file
   ks.close();
 });
 
-test('10,000 key files: one read each at start, none on a rescan without changes, one after one change', async () => {
+test('10,000 key files: one read each at start, none on a rescan without changes, one after one change', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   const template = '{"address":"%A","crypto":{"cipher":"aes-128-ctr","ciphertext":"00","cipherparams":{"iv":"00"},"kdf":"scrypt","kdfparams":{"dklen":32,"n":2,"p":1,"r":8,"salt":"00"},"mac":"00"},"id":"472e8b3d-afb6-45b5-8111-72c89895099a","version":3}';
   const addr = (i: number) => (i + 1).toString(16).padStart(40, '0');

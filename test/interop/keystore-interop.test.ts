@@ -1,6 +1,6 @@
 // Key files cross the boundary both ways with real peers: Foundry's cast (Rust eth-keystore) and ethers v6.
 // Light scrypt parameters (geth's --lightkdf n=4096 p=6) keep this fast.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,8 +31,15 @@ function cast(args: string[]): string {
   return execFileSync(castBin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+const tempDirs: string[] = [];
+after(() => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function tempDir(): string {
-  return fs.mkdtempSync(join(tmpdir(), 'clef-interop-'));
+  const dir = fs.mkdtempSync(join(tmpdir(), 'clef-interop-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A random valid private key and its address. */
