@@ -12,7 +12,9 @@ export interface TerminalInput {
   on(event: 'data', cb: (chunk: Uint8Array | string) => void): unknown;
   on(event: 'end', cb: () => void): unknown;
   on(event: 'error', cb: (err: Error) => void): unknown;
-  removeListener(event: string, cb: (...args: never[]) => void): unknown;
+  removeListener(event: 'data', cb: (chunk: Uint8Array | string) => void): unknown;
+  removeListener(event: 'end', cb: () => void): unknown;
+  removeListener(event: 'error', cb: (err: Error) => void): unknown;
   pause(): unknown;
   resume(): unknown;
   destroy?(): unknown;
