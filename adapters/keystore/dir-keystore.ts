@@ -7,6 +7,7 @@ import { hrtime } from 'node:process';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Address } from '../../core/bytes.ts';
 import { SignerError, UnknownAccountError, errorMessage } from '../../core/errors.ts';
+import { goOsError, writeFileAtomic } from '../fs/atomic.ts';
 import { looksLikeUnaddressedKeyFile, scanAddress, withAddressMember } from '../../core/keyfile.ts';
 import type { KeyFileEntry, KeyStore, Logger, UnaddressedKeyFile } from '../../core/ports.ts';
 
@@ -158,16 +159,19 @@ function syncDir(dir: string): void {
   }
 }
 
-/** Creates `path` exclusively with exactly `mode`, writes `data` and fsyncs it. */
+/** Creates `path` exclusively with exactly `mode`, writes `data` and fsyncs it; removes it again on failure. */
 function writeNewFile(path: string, data: string, mode: number): void {
   const fd = nodeFs.openSync(path, 'wx', mode);
   try {
     nodeFs.fchmodSync(fd, mode); // the umask may have cleared bits
     nodeFs.writeFileSync(fd, data);
     nodeFs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
     nodeFs.closeSync(fd);
+    nodeFs.rmSync(path, { force: true });
+    throw err;
   }
+  nodeFs.closeSync(fd);
 }
 
 /** The keystore directory (`--keystore`), as geth's keystore package sees it. */
@@ -230,10 +234,18 @@ export class DirKeyStore implements KeyStore {
     const addr = address.toLowerCase() as Address;
     await this.maybeReload();
     if (this.sorted().some((a) => a.address === addr)) throw new SignerError('account already exists');
-    nodeFs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      nodeFs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw goOsError(err, 'mkdir', this.dir);
+    }
     const path = join(this.dir, keyFileName(addr, this.nowNanos()));
     const tmp = tempPathFor(path);
-    writeNewFile(tmp, json, 0o600);
+    try {
+      writeNewFile(tmp, json, 0o600);
+    } catch (err) {
+      throw goOsError(err, 'open', tmp);
+    }
     try {
       await verify(await this.fs.readFile(tmp));
     } catch (err) {
@@ -245,7 +257,11 @@ export class DirKeyStore implements KeyStore {
           `The error was : ${errorMessage(err)}`,
       );
     }
-    nodeFs.renameSync(tmp, path);
+    try {
+      nodeFs.renameSync(tmp, path);
+    } catch (err) {
+      throw goOsError(err, 'rename', `${tmp} ${path}`);
+    }
     syncDir(this.dir);
     await this.remember(path, addr, false);
     return { address: addr, url: `keystore://${path}`, path };
@@ -255,6 +271,7 @@ export class DirKeyStore implements KeyStore {
    * Makes an address-less key file (cast's) usable: atomically rewrites it with `"address":"<hex>"` as the
    * first member, every other byte and the file mode unchanged. The caller has checked the password and
    * that the key's address is `address`. Throws `account already exists` when another file holds it.
+   * (The read-modify-write is not guarded against a concurrent writer of the same file.)
    */
   async setAddress(path: string, address: Address): Promise<KeyFileEntry> {
     const abs = resolve(path);
@@ -265,16 +282,7 @@ export class DirKeyStore implements KeyStore {
     if (!looksLikeUnaddressedKeyFile(text)) throw new Error(`${abs} is not a key file without address`);
     await this.maybeReload();
     if (this.sorted().some((a) => a.address === addr)) throw new SignerError('account already exists');
-    const updated = withAddressMember(text, addr);
-    const tmp = tempPathFor(abs);
-    try {
-      writeNewFile(tmp, updated, st.mode & 0o7777);
-      nodeFs.renameSync(tmp, abs);
-    } catch (err) {
-      nodeFs.rmSync(tmp, { force: true });
-      throw err;
-    }
-    syncDir(dirname(abs));
+    await writeFileAtomic(abs, withAddressMember(text, addr), 0o600, { keepMode: true });
     if (dirname(abs) === this.dir && !isHiddenOrBackup(basename(abs))) await this.remember(abs, addr, false);
     return { address: addr, url: `keystore://${abs}`, path: abs };
   }
