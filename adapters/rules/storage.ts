@@ -137,7 +137,8 @@ export class EncryptedRuleStorage implements RuleStorage {
       text = utf8Decoder.decode(readFileSync(this.path));
     } catch (e) {
       if (hasCode(e, 'ENOENT')) return new Map();
-      this.#logger?.warn('Failed to read encrypted storage', { err: goOsError(e, 'open', this.path).message, file: this.path });
+      const err = goOsError(e, hasCode(e, 'EISDIR') ? 'read' : 'open', this.path);
+      this.#logger?.warn('Failed to read encrypted storage', { err: err.message, file: this.path });
       return null;
     }
     try {
