@@ -11,7 +11,7 @@ import { decodeSendTxArgs, encodeSendTxArgs } from '../../../core/tx.ts';
 import { RulesApprover } from '../../../adapters/rules/rules-approver.ts';
 import { RuleSandbox } from '../../../adapters/rules/sandbox.ts';
 import { MemoryRuleStorage } from '../../../adapters/rules/storage.ts';
-import { AlwaysDenyUi, ConsoleSink, MustNotBeCalledUi, RecorderUi, RecordingLogger, TEST_META } from './support.ts';
+import { AlwaysDenyUi, ConsoleSink, MustNotBeCalledUi, RecorderUi, RecordingLogger, SCENARIO_A, TEST_META } from './support.ts';
 import type { Approver } from '../../../core/ports.ts';
 
 const sandbox = new RuleSandbox();
@@ -239,51 +239,3 @@ describe('rules engine: clef test suite (rules-engine.md §8)', () => {
     assert.deepEqual(logger.lines().slice(0, 2), ['INFO Op approved', 'INFO Op rejected']);
   });
 });
-
-/** rules.md "Example 1" (scenario A), written the way clef's docs and test 6 write it. */
-export const SCENARIO_A = `
-function big(str) {
-  if (str.slice(0, 2) == "0x") { return new BigNumber(str.slice(2), 16) }
-  return new BigNumber(str)
-}
-// Time window: 1 week
-var window = 1000 * 3600 * 24 * 7;
-// Limit: 1 ether
-var limit = new BigNumber("1e18");
-
-function isLimitOk(transaction) {
-  var value = big(transaction.value)
-  // Start of our window function
-  var windowstart = new Date().getTime() - window;
-  var txs = [];
-  var stored = storage.get('txs');
-  if (stored != "") { txs = JSON.parse(stored) }
-  // First, remove all that have passed out of the time window
-  var newtxs = txs.filter(function (tx) { return tx.tstamp > windowstart });
-  console.log(txs, newtxs.length);
-  // Secondly, aggregate the current sum
-  var sum = new BigNumber(0)
-  sum = newtxs.reduce(function (agg, tx) { return big(tx.value).plus(agg) }, sum);
-  console.log("ApproveTx > Sum so far", sum);
-  console.log("ApproveTx > Requested", value.toNumber());
-  // Would we exceed the weekly limit ?
-  return sum.plus(value).lt(limit)
-}
-
-function ApproveTx(r) {
-  if (isLimitOk(r.transaction)) { return "Approve" }
-  return "Nope"
-}
-
-/** OnApprovedTx(str) is called when a transaction has been approved and signed. */
-function OnApprovedTx(resp) {
-  var value = big(resp.tx.value)
-  var txs = []
-  // Load stored transactions
-  var stored = storage.get('txs');
-  if (stored != "") { txs = JSON.parse(stored) }
-  // Add this to the storage
-  txs.push({ tstamp: new Date().getTime(), value: value });
-  storage.put("txs", JSON.stringify(txs));
-}
-`;
