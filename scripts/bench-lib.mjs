@@ -43,15 +43,18 @@ export function stats(samples) {
   return { n: s.length, p50: quantile(s, 0.5), p99: quantile(s, 0.99), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN, mean: sum / (s.length || 1) };
 }
 
-/** Median of a few numbers. */
+/** Median (mean of the middle two for an even count). */
 export function median(xs) {
-  return quantile(Float64Array.from(xs).sort(), 0.5);
+  const s = Float64Array.from(xs).sort();
+  if (s.length === 0) return NaN;
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** Median and spread (min–max) of per-round figures. */
 export function rounds(xs) {
   const s = Float64Array.from(xs).sort();
-  return { median: quantile(s, 0.5), min: s[0], max: s[s.length - 1], rounds: Array.from(xs) };
+  return { median: median(s), min: s[0], max: s[s.length - 1], rounds: Array.from(xs) };
 }
 
 /** Progress line on stderr (stdout of a part carries only its JSON). */
@@ -59,10 +62,36 @@ export function say(...args) {
   process.stderr.write(`[bench] ${args.join(' ')}\n`);
 }
 
-/** The runtimes a daemon can run under: `node` (tsx loader, the source tree) and `binary` (dist/clef, bun). */
+let nodeBundle = null;
+
+/**
+ * Bundles cli/main.ts for node (`bun build --target=node` into .bench-cache/clef-node.mjs) so the node daemon is
+ * measured without the tsx loader (its worker thread and on-the-fly compilation inflate start-up and RSS).
+ * Falls back to tsx when the tree does not bundle. Returns the bundle path or null.
+ */
+export function prepareNodeBundle() {
+  const out = join(cacheDir, 'clef-node.mjs');
+  mkdirSync(cacheDir, { recursive: true });
+  const b = spawnSync(join(root, 'node_modules', '.bin', 'bun'), ['build', 'cli/main.ts', '--target=node', '--outfile', out], { cwd: root, encoding: 'utf8' });
+  const ok = b.status === 0 && spawnSync(process.execPath, [out, '--version'], { encoding: 'utf8' }).stdout?.startsWith('Clef version');
+  nodeBundle = ok ? out : null;
+  if (!ok) say(`node bundle not built, the node daemon runs under tsx: ${(b.stderr || '').split('\n').find((l) => /error/i.test(l)) ?? ''}`);
+  return nodeBundle;
+}
+
+/**
+ * The runtimes a daemon can run under: `node` (the bundle when prepared, else tsx), `node-tsx` (the source tree
+ * through the tsx loader: file names survive in CPU profiles) and `binary` (dist/clef, bun --compile).
+ */
 export function clefRunner(kind) {
-  if (kind === 'node') {
-    return { kind, cmd: process.execPath, pre: ['--import', 'tsx', join(root, 'cli', 'main.ts')], available: true, label: `node ${process.version} (tsx)` };
+  if (kind === 'node' && nodeBundle) {
+    return { kind, cmd: process.execPath, pre: [nodeBundle], available: true, label: `node ${process.version} (bundled)` };
+  }
+  if (kind === 'node' || kind === 'node-tsx') {
+    return { kind: 'node', cmd: process.execPath, pre: ['--import', 'tsx', join(root, 'cli', 'main.ts')], available: true, label: `node ${process.version} (tsx)` };
+  }
+  if (kind === 'bun-src') {
+    return { kind: 'binary', cmd: join(root, 'node_modules', '.bin', 'bun'), pre: [join(root, 'cli', 'main.ts')], available: true, label: 'bun (source)' };
   }
   const bin = join(root, 'dist', 'clef');
   return { kind, cmd: bin, pre: [], available: existsSync(bin), label: 'dist/clef (bun --compile)' };

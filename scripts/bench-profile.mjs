@@ -2,13 +2,14 @@
 // Where does a daemon's time go? Summarises a V8 .cpuprofile (node --cpu-prof) by self time: the top functions
 // (file:line) and a breakdown by area (rules sandbox, secp256k1, keccak, RLP/clique, JSON-RPC + IPC, logging,
 // audit, GC, idle). Usage: node scripts/bench-profile.mjs <file.cpuprofile> [top=25]
-// bench.mjs runs it on the node daemon's profile when BENCH_PROFILE=1.
+// bench.mjs runs it on the daemons' profiles when BENCH_PROFILE=1. bun's profiles (JSC sampling) record no idle
+// samples and attribute some waiting to the last JS frame: read them as indicative; node's are the reference.
 import { readFileSync } from 'node:fs';
 
 const AREAS = [
   ['idle', (f, u) => f === '(idle)' || f === '(program)'],
   ['garbage collector', (f) => f === '(garbage collector)'],
-  ['rules sandbox (QuickJS wasm + glue)', (f, u) => /quickjs|adapters\/rules|wasm:\/\//.test(u) || /^(js-to-wasm|wasm-to-js)/.test(f)],
+  ['rules sandbox (QuickJS wasm + glue)', (f, u) => /quickjs|adapters\/rules|wasm:\/\//.test(u) || /^(js-to-wasm|wasm-to-js)|wasm-function/.test(f)],
   ['secp256k1 (noble curves)', (f, u) => /@noble\/curves/.test(u)],
   ['keccak / hashes (noble hashes)', (f, u) => /@noble\/hashes/.test(u)],
   ['clique / RLP / sign-data decoding', (f, u) => /core\/(clique|rlp|signdata|mime)\.ts/.test(u)],

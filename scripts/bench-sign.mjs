@@ -191,14 +191,14 @@ function attest(runner, dir, cfg, rulesFile) {
 }
 
 /** Starts the daemon under test; resolves once it reported its readiness line. */
-async function startDaemon(runner, mode, dir, cfg, ks, { rulesFile, extra = [], nodeFlags = [] }) {
+async function startDaemon(runner, mode, dir, cfg, ks, { rulesFile, extra = [], profFlags = [] }) {
   const audit = process.env.BENCH_AUDIT === '0' ? '' : join(dir, 'audit.log');
   let proc;
   if (mode === 'cli') {
     const args = ['--suppress-bootwarn', '--configdir', cfg, '--keystore', ks, '--signersecret', join(dir, 'master.txt'), '--rules', rulesFile, '--chainid', String(CHAIN_ID), '--auditlog', audit, ...extra];
-    proc = startProcess(runner.cmd, [...(runner.kind === 'node' ? nodeFlags : []), ...runner.pre, ...args], { env: runner.env });
+    proc = startProcess(runner.cmd, [...profFlags, ...runner.pre, ...args], { env: runner.env });
   } else {
-    const [cmd, pre] = runner.kind === 'node' ? [process.execPath, [...nodeFlags, '--import', 'tsx']] : [join(root, 'node_modules', '.bin', 'bun'), []];
+    const [cmd, pre] = runner.kind === 'node' ? [process.execPath, [...profFlags, '--import', 'tsx']] : [join(root, 'node_modules', '.bin', 'bun'), profFlags];
     const rules = mode === 'standin-rules' ? rulesFile : '';
     proc = startProcess(cmd, [...pre, join(root, 'scripts', 'bench-daemon.ts'), cfg, ks, join(dir, 'master.txt'), String(CHAIN_ID), audit, rules, ...extra], {
       env: { ...runner.env, BENCH_SEALER: SEALER },
@@ -370,14 +370,16 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
   }
   out.checks = checks;
 
-  // BENCH_PROFILE=1: where the node daemon's time goes, one CPU profile per request kind at concurrency 16.
-  if (process.env.BENCH_PROFILE === '1' && runner.kind === 'node') {
+  // BENCH_PROFILE=1: where the daemon's time goes, one CPU profile per request kind at concurrency 16. The
+  // daemon runs from source (node: tsx; the binary's runtime: bun) so the profile keeps file names.
+  if (process.env.BENCH_PROFILE === '1') {
     attest(cli, dir, cfg, mainRules);
     const { summarise, report } = await import('./bench-profile.mjs');
     out.profiles = {};
     for (const [k, make] of [['clique_c16', clique], ['tx_c16', txReq]]) {
-      const profDir = join(root, 'bench-results', 'profiles', `${k}-${Date.now()}`);
-      d = await startDaemon(runner, mode, dir, cfg, ks, { rulesFile: mainRules, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+      const profDir = join(root, 'bench-results', 'profiles', `${runner.kind === 'node' ? 'node' : 'bun'}-${k}-${Date.now()}`);
+      const src = clefRunner(runner.kind === 'node' ? 'node-tsx' : 'bun-src');
+      d = await startDaemon(src, mode, dir, cfg, ks, { rulesFile: mainRules, profFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
       try {
         const cs = await connectN(d.ipc, 16);
         await closedLoop(cs, { seconds: D * 2, warmup: 5, next: make() });
@@ -386,9 +388,14 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
         await d.proc.stop();
       }
       const { readdirSync } = await import('node:fs');
-      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      // One profile per thread (tsx runs its loader in a worker): the main thread is the busiest.
+      let file = null;
+      let summary = null;
+      for (const f of readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile'))) {
+        const s = summarise(JSON.parse(readFileSync(join(profDir, f), 'utf8')));
+        if (!summary || s.busyMs > summary.busyMs) [file, summary] = [f, s];
+      }
       if (!file) continue;
-      const summary = summarise(JSON.parse(readFileSync(join(profDir, file), 'utf8')));
       out.profiles[k] = { file: join(profDir, file), areas: summary.areas, topFunctions: summary.topFunctions.slice(0, 15) };
       say(`profile of ${k} (${join(profDir, file)}):\n${report(summary)}`);
     }

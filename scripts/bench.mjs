@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { register } from 'tsx/esm/api';
-import { clefRunner, fmt, machine, ms, now, packageVersion, quick, root, say } from './bench-lib.mjs';
+import { clefRunner, fmt, machine, ms, now, packageVersion, prepareNodeBundle, quick, root, say } from './bench-lib.mjs';
 
 register();
 const started = now();
@@ -25,6 +25,7 @@ const runnerKinds = process.env.BENCH_RUNNERS
       : ['binary', 'node']
     : ['node'];
 
+if (runnerKinds.includes('node') && (only.includes('sign') || only.includes('startup'))) prepareNodeBundle();
 const m = machine();
 console.log(`clef-ts benchmark${quick ? ' (quick)' : ''} — ${new Date().toISOString()}`);
 console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, load ${m.loadavg ?? 'n/a'}`);
