@@ -19,9 +19,9 @@ export interface SandboxLimits {
   stackBytes: number;
 }
 
-/** Defaults: one second, 64 MiB, 256 KiB. */
+/** Defaults: two seconds (a generous wall-clock budget: a loaded machine must not turn slow rules into prompts), 64 MiB, 256 KiB. */
 export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
-  cpuMs: 1000,
+  cpuMs: 2000,
   memoryBytes: 64 * 1024 * 1024,
   stackBytes: 256 * 1024,
 });

@@ -136,7 +136,7 @@ describe('rule environment', () => {
   });
 
   it('limits: defaults, validation, and function names that are not identifiers', async () => {
-    assert.deepEqual(resolveLimits(), { cpuMs: 1000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 });
+    assert.deepEqual(resolveLimits(), { cpuMs: 2000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 });
     assert.throws(() => resolveLimits({ memoryBytes: 1024 }), RangeError);
     assert.throws(() => resolveLimits({ cpuMs: 0 }), RangeError);
     const { e } = engine('function F() { return "Approve" }');
