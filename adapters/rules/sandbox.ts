@@ -269,7 +269,11 @@ function installGlobals(
   const consoleOutput = (...args: QuickJSHandle[]) => {
     const parts = strings(args, args.length);
     if (!Array.isArray(parts)) return parts;
-    ev.host.console(['JS:> ', ...parts].join(' '));
+    try {
+      ev.host.console(['JS:> ', ...parts].join(' '));
+    } catch {
+      // clef ignores stderr write errors too
+    }
     return ctx.undefined;
   };
   for (const name of ['log', 'error']) {
