@@ -305,6 +305,15 @@ export class StdioUI implements Approver {
 
   /** One complete top-level JSON value from the UI: responses settle calls, everything else goes to the server. */
   private dispatch(text: string): void {
+    try {
+      this.route(text);
+    } catch (err) {
+      // one message the decoders choke on must not stop the channel
+      this.logger?.warn('Unprocessable message from the UI', { err: errorMessage(err) });
+    }
+  }
+
+  private route(text: string): void {
     const input = parseRequest(text);
     const value = JSON.parse(text) as Json;
     if (!input.batch) {
@@ -328,8 +337,8 @@ export class StdioUI implements Approver {
     const hasError = isJsonObject(error);
     const hasResult = obj !== null && goField(obj, 'result') !== undefined;
     const shaped = msg.id !== undefined && msg.method === '' && msg.params === undefined && (hasResult || hasError);
+    // a non-object `error` member counts as absent (Go leaves its pointer nil)
     if (!shaped) return false;
-    msg.hasError = hasError; // a non-object error member is no error (Go leaves the pointer nil)
     if (msg.version !== '2.0') {
       // clef answers -32600 and lets the call hang forever; we also fail the call it was meant for
       const p = this.pending.get(msg.id!);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SignerError, UiError } from '../../../core/errors.ts';
 import type { Json, JsonObject } from '../../../core/gojson.ts';
 import type { Approver, Meta, SignDataRequest } from '../../../core/ports.ts';
-import { StdioUI } from '../../../adapters/ui/stdio.ts';
+import { lineSource, StdioUI } from '../../../adapters/ui/stdio.ts';
 import { LineCollector, Pipe } from '../../support/scripted-ui.ts';
 
 const meta: Meta = { remote: 'NA', local: 'NA', scheme: 'ipc', 'User-Agent': '', Origin: '' };
@@ -357,4 +357,25 @@ test('the shapes clef receives are what a JSON object with unknown extra members
   reply(1, result);
   assert.deepEqual(await input, { text: 'case-insensitive' });
   pipe.end();
+});
+
+test('lineSource: reading through a shared line reader (the CLI terminal) keeps values that span lines', async () => {
+  const lines = ['{"jsonrpc":"2.0","id":1,', '"result":{"text":"two lines"}}', 'oops', '{"jsonrpc":"2.0","id":2,"result":{"text":"after"}}'];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const reader = {
+    async readLine() {
+      await gate;
+      return lines.length > 0 ? lines.shift()! : null;
+    },
+  };
+  const out = new LineCollector();
+  const ui = new StdioUI({ input: lineSource(reader), output: out.write });
+  const a = ui.onInputRequired({ title: 't', prompt: 'a', isPassword: false });
+  const b = ui.onInputRequired({ title: 't', prompt: 'b', isPassword: false });
+  release();
+  assert.deepEqual(await a, { text: 'two lines' });
+  await assert.rejects(b, { message: "invalid character 'o' looking for beginning of value" });
+  await ui.ended;
+  assert.equal(out.lines[2], `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"invalid character 'o' looking for beginning of value"}}`);
 });
