@@ -1,8 +1,12 @@
 // Part 5: per-call cost of rule evaluation in a fresh sandbox (rules-engine.md §2: new runtime, globals, the rule
-// file, the call). Uses scripts/bench-rules.mjs (the rules engine's own benchmark) when it is present; otherwise
-// measures adapters/rules/engine.ts directly: an empty callback (the sandbox floor), the scenario-B clique rule,
-// and the same rule using BigNumber (which loads the embedded bignumber.js into every fresh context).
-import { existsSync } from 'node:fs';
+// file, the call), under node (in this process) and bun (the binary's runtime, a child process), each next to the
+// cost of one raw signature on the same runtime. Uses scripts/bench-rules.mjs (the rules engine's own benchmark)
+// when it is present; otherwise measures adapters/rules/engine.ts directly: an empty callback (the sandbox floor),
+// the scenario-B clique rule, and the same rule using BigNumber (which loads bignumber.js into every context).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ms, now, root, say, size, stats } from './bench-lib.mjs';
 
@@ -39,22 +43,46 @@ const RULES = {
 `,
 };
 
+/** One raw signature's cost (ms) on `runtime`, from scripts/bench-limit.mjs (median of 3 short rounds). */
+function signatureMs(runtime) {
+  const dir = mkdtempSync(join(tmpdir(), 'clefr-'));
+  try {
+    const digests = join(dir, 'd.json');
+    writeFileSync(digests, JSON.stringify(Array.from({ length: 64 }, () => randomBytes(32).toString('hex'))));
+    const cmd = runtime === 'bun' ? join(root, 'node_modules', '.bin', 'bun') : process.execPath;
+    const r = spawnSync(cmd, [join(root, 'scripts', 'bench-limit.mjs'), randomBytes(31).toString('hex').padStart(64, '0'), digests, '0.5', '3'], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) return null;
+    const rates = JSON.parse(r.stdout).rates.sort((a, b) => a - b);
+    return 1000 / rates[1];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Part 5. */
 export async function benchRulesPart() {
   const external = join(root, 'scripts', 'bench-rules.mjs');
+  const calls = size('RULE_CALLS', 600, 200);
   if (existsSync(external)) {
     const mod = await import(external);
-    const fn = mod.benchRules ?? mod.default ?? Object.values(mod).find((v) => typeof v === 'function');
+    const fn = mod.benchRules ?? mod.default;
     if (typeof fn === 'function') {
-      say('rules: using scripts/bench-rules.mjs');
-      return { source: 'scripts/bench-rules.mjs', result: await fn({ quick: process.env.BENCH_QUICK === '1' }) };
+      say('rules: scripts/bench-rules.mjs under node (in-process) and bun');
+      const out = { source: 'scripts/bench-rules.mjs', runtimes: {} };
+      out.runtimes.node = { ...(await fn({ calls })), signatureMs: signatureMs('node') };
+      const bun = join(root, 'node_modules', '.bin', 'bun');
+      if (existsSync(bun)) {
+        const r = spawnSync(bun, [external, String(calls)], { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 });
+        out.runtimes.bun =
+          r.status === 0 ? { ...JSON.parse(r.stdout), signatureMs: signatureMs('bun') } : { notMeasured: `bun run failed: ${(r.stderr || '').slice(0, 300)}` };
+      } else out.runtimes.bun = { notMeasured: 'bun missing' };
+      return out;
     }
   }
   if (!existsSync(join(root, 'adapters', 'rules', 'engine.ts'))) return { notMeasured: 'rules engine absent' };
   const { RuleEngine } = await import('../adapters/rules/engine.ts');
   const { MemoryRuleStorage } = await import('../adapters/rules/storage.ts');
   const quiet = { crit() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} };
-  const calls = size('RULE_CALLS', 300, 80);
   const engines = Object.fromEntries(
     Object.entries(RULES).map(([k, source]) => [k, new RuleEngine({ source, storage: new MemoryRuleStorage(), logger: quiet, writeConsole: () => {} })]),
   );
@@ -76,8 +104,10 @@ export async function benchRulesPart() {
       }
     }
   }
-  const out = { source: 'adapters/rules/engine.ts (RuleEngine.checkApproval)', calls, perCallMs: {} };
-  for (const k of Object.keys(RULES)) out.perCallMs[k] = stats(samples[k]);
-  out.bigNumberExtraMs = out.perCallMs.cliqueBigNumber.p50 - out.perCallMs.clique.p50;
-  return out;
+  const perCall = {};
+  for (const k of Object.keys(RULES)) {
+    const st = stats(samples[k]);
+    perCall[k] = { n: st.n, medianMs: st.p50, p99Ms: st.p99, minMs: st.min, maxMs: st.max, meanMs: st.mean };
+  }
+  return { source: 'adapters/rules/engine.ts (RuleEngine.checkApproval)', runtimes: { node: { runtime: `node ${process.version}`, calls, perCall, signatureMs: signatureMs('node') } } };
 }

@@ -150,7 +150,7 @@ function limitRound(runtime, digestsFile, seconds) {
   });
   if (r.status !== 0) throw new Error(`limit under ${runtime} failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
-  return out.rates[0];
+  return { rate: out.rates[0], p99OverP50: out.latencyUs.p99 / out.latencyUs.p50 };
 }
 
 /**
@@ -320,8 +320,11 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
     ];
     const acc = Object.fromEntries(cases.map(([k]) => [k, { rates: [], lat: [], errors: 0, firstError: null }]));
     const limits = [];
+    const limitJitter = [];
     for (let r = 0; r < R; r++) {
-      limits.push(limitRound(limitRuntime, digestsFile, L));
+      const lr = limitRound(limitRuntime, digestsFile, L);
+      limits.push(lr.rate);
+      limitJitter.push(lr.p99OverP50);
       for (const [k, clients, make] of cases) {
         const res = await closedLoop(clients, { seconds: D, warmup: r === 0 ? 20 : 2, next: make() });
         acc[k].rates.push(res.rate);
@@ -333,6 +336,8 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
       say(`  round ${r + 1}/${R}: limit ${limits.at(-1).toFixed(0)}/s, ` + cases.map(([k]) => `${k} ${acc[k].rates.at(-1).toFixed(0)}/s`).join(', '));
     }
     out.limit = rounds(limits);
+    // The machine's noise floor: p99/p50 of single raw signatures in the limit process.
+    out.limitP99OverP50 = rounds(limitJitter);
     for (const [k] of cases) out.rows[k] = summarize(acc[k], out.limit.median);
     for (const c of [...c1, ...c16]) c.close();
   } finally {

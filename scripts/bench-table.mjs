@@ -20,6 +20,7 @@ export function markdownTable(results) {
         continue;
       }
       const lim = `noble sign (${r.limitRuntime}) ${fmt(r.limit.median)}/s${range(r.limit)}`;
+      if (r.limitP99OverP50) add('1–2', `noise floor: p99/p50 of single raw signatures — ${r.runner}`, fmt(r.limitP99OverP50.median, 2) + range(r.limitP99OverP50));
       const names = {
         clique_c1: ['1', 'clique seal, c=1'],
         clique_c16: ['1', 'clique seal, c=16'],
@@ -99,16 +100,16 @@ export function markdownTable(results) {
   if (p.rules) {
     const r = p.rules;
     if (r.failed || r.notMeasured) add('5', 'rule evaluation', r.failed ? `failed: ${r.failed.split('\n')[0]}` : `not measured: ${r.notMeasured}`);
-    else {
-      const limit = p.sign?.runners?.find((x) => x.limitRuntime === 'node' && x.limit)?.limit?.median;
-      const ref = limit ? `one noble signature (node): ${fmt(1000 / limit)} ms` : '';
-      const perCall = r.perCallMs ?? r.result?.perCallMs;
-      if (perCall) {
-        const labels = { empty: 'empty callback (sandbox floor)', clique: 'clique rule (scenario B)', cliqueBigNumber: 'clique rule using BigNumber' };
-        for (const [k, st] of Object.entries(perCall)) {
-          add('5', `rule eval per call, fresh sandbox — ${labels[k] ?? k}`, `p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms (n=${st.n})`, ref, limit ? fmt(st.p50 / (1000 / limit), 2) : '');
-        }
-      } else add('5', 'rule evaluation (scripts/bench-rules.mjs)', JSON.stringify(r.result).slice(0, 300));
+    for (const [rt, x] of Object.entries(r.runtimes ?? {})) {
+      if (x.notMeasured) {
+        add('5', `rule evaluation — ${rt}`, `not measured: ${x.notMeasured}`);
+        continue;
+      }
+      const ref = x.signatureMs ? `one noble signature (${rt}): ${fmt(x.signatureMs)} ms` : '';
+      for (const [k, st] of Object.entries(x.perCall)) {
+        add('5', `rule eval per call, fresh sandbox — ${k} — ${rt}`, `p50 ${fmt(st.medianMs)} ms, p99 ${fmt(st.p99Ms)} ms (n=${st.n})`, ref, x.signatureMs ? fmt(st.medianMs / x.signatureMs, 2) : '');
+      }
+      if (x.coldStartMs !== undefined) add('5', `QuickJS start-up (once per process) — ${rt}`, `${fmt(x.coldStartMs)} ms`);
     }
   }
 
