@@ -15,6 +15,7 @@ export interface IpcEndpoint {
   close(): Promise<void>;
 }
 
+/** Endpoint options (tests lower the guard). */
 export interface IpcOptions {
   /** Characters a connection may hold for one unfinished value, and bytes of unread responses (32 MiB). */
   maxBuffered?: number;

@@ -613,6 +613,7 @@ function jsonKind(raw: string): string {
 /** Which transport a request came in on: subscriptions and batch limits differ (external-api.md §1, §3.2). */
 export type TransportKind = 'ipc' | 'http';
 
+/** Server options; the batch limits only ever apply to HTTP requests. */
 export interface JsonRpcOptions {
   /** HTTP only: most entries in a batch (geth's default 1000; 0 = unlimited). */
   maxBatch?: number;
@@ -794,7 +795,7 @@ export class JsonRpcServer {
         if (params.length > 0) return fail(ErrorCode.invalidParams, 'too many arguments, want at most 0');
         result = modules;
       } else {
-        const r = await this.handler({ method, params, meta: ctx.meta });
+        const r = await this.handler({ method, params, meta: { ...ctx.meta } });
         result = r === undefined ? null : r;
       }
     } catch (err) {

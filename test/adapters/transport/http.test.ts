@@ -2,7 +2,10 @@
 // (external-api.md §1.2, §2, §10.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { hostAllowed, parseMediaType, splitHostPort, startHttpServer, type HttpEndpoint } from '../../../adapters/transport/http.ts';
 import { JsonRpcServer, type JsonRpcOptions } from '../../../adapters/transport/jsonrpc.ts';
@@ -382,4 +385,21 @@ test('close() stops listening', async () => {
   await stillServes(port);
   await ep.close();
   await assert.rejects(post(port, '{}'));
+});
+
+const cast = fileURLToPath(new URL('../../../node_modules/.bin/cast', import.meta.url));
+
+test('a real peer: cast (foundry) talks to the endpoint', { skip: !existsSync(cast) && 'cast not installed' }, async () => {
+  await withServer(async (ep, _port, signer) => {
+    const run = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(cast, args, { timeout: 20_000 }, (err, out, errOut) => (err ? reject(new Error(errOut || err.message)) : resolve(out.trim()))),
+      );
+    assert.equal(await run(['rpc', '--rpc-url', ep.url, 'account_version']), '"6.1.0"');
+    assert.equal(await run(['rpc', '--rpc-url', ep.url, 'rpc_modules']), '{"account":"1.0","rpc":"1.0"}');
+    assert.equal(await run(['rpc', '--rpc-url', ep.url, 'account_echo', '0x01', 'x']), '["0x01","x"]');
+    await assert.rejects(run(['rpc', '--rpc-url', ep.url, 'account_nope']), /the method account_nope does not exist\/is not available/);
+    assert.equal(signer.calls[0].meta.scheme, 'HTTP/1.1');
+    assert.match(signer.calls[0].meta['User-Agent'], /^foundry\//);
+  });
 });

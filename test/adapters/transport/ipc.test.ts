@@ -2,9 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startIpcServer, type IpcEndpoint } from '../../../adapters/transport/ipc.ts';
 import { JsonRpcServer } from '../../../adapters/transport/jsonrpc.ts';
 import { ErrorCode, SignerError } from '../../../core/errors.ts';
@@ -355,4 +357,19 @@ test('close() drops open connections and stops listening', async () => {
     signer.release();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const cast = fileURLToPath(new URL('../../../node_modules/.bin/cast', import.meta.url));
+
+test('a real peer: cast (foundry) talks to the socket', { skip: (isWindows || !existsSync(cast)) && 'cast not installed' }, async () => {
+  await withEndpoint(async (_ep, { path, signer }) => {
+    const run = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(cast, args, { timeout: 20_000 }, (err, out, errOut) => (err ? reject(new Error(errOut || err.message)) : resolve(out.trim()))),
+      );
+    assert.equal(await run(['rpc', '--rpc-url', path, 'account_version']), '"6.1.0"');
+    assert.equal(await run(['rpc', '--rpc-url', path, 'account_echo', '0x01', 'x']), '["0x01","x"]');
+    await assert.rejects(run(['rpc', '--rpc-url', path, 'account_nope']), /the method account_nope does not exist\/is not available/);
+    assert.equal(signer.calls[0].meta.scheme, 'ipc');
+  });
 });
