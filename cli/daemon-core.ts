@@ -4,14 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
 import { errorMessage } from '../core/errors.ts';
-import { accountHandler } from '../core/api.ts';
+import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard } from '../core/clique-guard.ts';
 import { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
-import type { Approver, Logger, Vault } from '../core/ports.ts';
+import type { Approver, KeyStore, Logger, Vault } from '../core/ports.ts';
 import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
@@ -51,7 +51,7 @@ export interface DaemonOptions {
   /** Builds the rules decorator in front of the UI (kept out of this module so rules load lazily). */
   rulesEngine?: (args: { source: string; storagePath: string; storageKey: Uint8Array; next: Approver; logger: Logger }) => Promise<Approver>;
   /** Called once the signer exists, before the start-up notification (the console lists its accounts). */
-  onSigner?: (signer: Signer) => void;
+  onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver) => void;
 }
 
 /** What a supervisor of an unattended signer needs to know. */
@@ -189,7 +189,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     logger.info('Audit logs configured', { file: opts.auditLog });
   }
 
-  const rpc = new JsonRpcServer(handler);
+  const rpc = new JsonRpcServer(handler, { methods: EXTERNAL_METHODS, logger });
   const closers: (() => Promise<void>)[] = [];
   let httpUrl: string | null = null;
   let ipcUrl: string | null = null;
@@ -213,7 +213,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
   }
 
-  opts.onSigner?.(signer);
+  opts.onSigner?.(signer, keystore, approver);
   approver.onSignerStartup({
     info: {
       intapi_version: INTERNAL_API_VERSION,

@@ -1,6 +1,10 @@
 // The default action: run the signer daemon (cli.md §7) from the parsed command line, until SIGINT or SIGTERM.
 import { resolve } from 'node:path';
 import { ConsoleUI } from '../adapters/ui/console.ts';
+import { StdioUI, lineSource } from '../adapters/ui/stdio.ts';
+import { runStdioUiTest } from '../adapters/ui/stdio-selftest.ts';
+import { NodeKdf } from '../adapters/crypto/kdf.ts';
+import { uiServerApi } from './ui-server-api.ts';
 import type { Approver } from '../core/ports.ts';
 import type { CliContext } from './context.ts';
 import { ipcEndpoint } from './options.ts';
@@ -36,7 +40,7 @@ export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
     logger: ctx.logger,
     ui,
     rulesEngine: async ({ source, storagePath, storageKey, next, logger }) => {
-      const { createRulesApprover } = await import('../adapters/rules/index.ts');
+      const { createRulesApprover } = await import('../adapters/rules/rules-approver.ts');
       return createRulesApprover({ source, storagePath, storageKey, next, logger });
     },
   };
@@ -62,13 +66,12 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
   await ctx.initialize();
   const o = ctx.options;
   let ui: Approver;
-  let stdio: { enableServer?: (api: unknown) => void } | null = null;
+  let stdio: StdioUI | null = null;
   if (o.stdioUi) {
     ctx.logger.info('Using stdin/stdout as UI-channel');
-    const { createStdioUI } = await import('../adapters/ui/stdio-wiring.ts');
-    const s = createStdioUI(ctx);
-    ui = s.ui;
-    stdio = s;
+    // The UI's JSON-RPC lines are read through the shared terminal, so no other reader steals stdin bytes.
+    stdio = new StdioUI({ input: lineSource(ctx.terminal), output: process.stdout, logger: ctx.logger });
+    ui = stdio;
   } else {
     ctx.logger.info('Using CLI as UI-channel');
     ui = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
@@ -77,9 +80,19 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
   if (ui instanceof ConsoleUI) {
     const consoleUi = ui;
     opts.onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
+  } else if (stdio) {
+    const stdioUi = stdio;
+    opts.onSigner = (signer, keystore, approver) => {
+      stdioUi.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
+      if (o.stdioUiTest) {
+        ctx.logger.info('Performing UI test');
+        void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) =>
+          ctx.logger.info('UI test completed', { errors: errors.length }),
+        );
+      }
+    };
   }
   const daemon = await startDaemon(opts);
-  if (stdio && 'attach' in stdio) await (stdio as unknown as { attach(d: RunningDaemon): Promise<void> }).attach(daemon);
   const status = await daemon.status();
   ctx.logger.info('Signer status', readinessAttrs(status));
   const signal = await untilSignal(daemon, ctx);

@@ -133,10 +133,16 @@ export class Signer implements ExternalApi {
   }
 
   async newAccount(meta: Meta): Promise<Address> {
-    const ks = this.ports.keystore;
-    if (!ks) throw new SignerError('password based accounts not supported');
+    if (!this.ports.keystore) throw new SignerError('password based accounts not supported');
     const { approved } = await this.ports.approver.approveNewAccount({ meta });
     if (!approved) throw new RequestDeniedError();
+    return this.newAccountUnapproved();
+  }
+
+  /** account_new without the approval (the stdio UI's clef_new): three password attempts under clef's rule. */
+  async newAccountUnapproved(): Promise<Address> {
+    const ks = this.ports.keystore;
+    if (!ks) throw new SignerError('password based accounts not supported');
     for (let i = 0; i < 3; i++) {
       let password: string;
       try {
@@ -145,7 +151,7 @@ export class Signer implements ExternalApi {
           prompt: `Please enter a password for the new account to be created (attempt ${i} of 3)`,
           isPassword: true,
         }));
-      } catch (e) {
+      } catch {
         this.ports.logger.warn('error obtaining password', { attempt: i });
         continue;
       }
@@ -154,28 +160,34 @@ export class Signer implements ExternalApi {
         this.ports.approver.showError(`Account creation attempt #${i + 1} failed due to password requirements: ${problem}`);
         continue;
       }
-      const entry = await this.createKey(ks, password);
-      return entry;
+      return (await this.storeKey(ks, null, password)).address;
     }
     throw new SignerError('account creation failed');
   }
 
-  /** Generates a key, writes it (verified before the rename) and returns its address. */
-  async createKey(ks: KeyStore, password: string): Promise<Address> {
+  /**
+   * Encrypts a key (a fresh one when `priv` is null) into a new key file, verified before the rename.
+   * The caller keeps ownership of `priv`.
+   */
+  async storeKey(ks: KeyStore, priv: Uint8Array | null, password: string): Promise<Account> {
+    const key = priv ? priv.slice() : this.freshKey();
+    try {
+      const address = addressOfPrivateKey(key);
+      const json = await encryptKeyFile(key, password, this.config.keyParams, this.ports.kdf, this.ports.random);
+      const entry = await ks.write(address, json, async (text) => {
+        wipe(await decryptKeyFile(text, password, this.ports.kdf, address));
+      });
+      if (!priv) this.ports.logger.info('Your new key was generated', { address: toChecksumAddress(address) });
+      return { address, url: entry.url };
+    } finally {
+      wipe(key);
+    }
+  }
+
+  private freshKey(): Uint8Array {
     let priv = this.ports.random.bytes(32);
     while (privateKeyError(priv)) priv = this.ports.random.bytes(32);
-    try {
-      const address = addressOfPrivateKey(priv);
-      const json = await encryptKeyFile(priv, password, this.config.keyParams, this.ports.kdf, this.ports.random);
-      await ks.write(address, json, async (text) => {
-        const back = await decryptKeyFile(text, password, this.ports.kdf, address);
-        wipe(back);
-      });
-      this.ports.logger.info('Your new key was generated', { address: toChecksumAddress(address) });
-      return address;
-    } finally {
-      wipe(priv);
-    }
+    return priv;
   }
 
   async signTransaction(meta: Meta, args: SendTxArgs, methodSelector: string | null): Promise<SignTransactionResult> {

@@ -32,7 +32,7 @@ if (files.length === 0) {
 } else {
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   const cmd = {
-    node: [process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]],
+    node: [process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files]],
     bun: [bin('bun'), ['test', '--timeout', '120000', ...files.map((f) => './' + f)]],
     deno: [bin('deno'), ['test', '-A', '--quiet', ...files]],
   }[runtime];
