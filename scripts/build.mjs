@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the single executable dist/clef with `bun build --compile` (bun comes from npm as a devDependency).
-// The QuickJS wasm is passed as an extra entrypoint so it is embedded in the binary under its own name.
+// The QuickJS wasm and bignumber.js come in as generated modules (scripts/gen-embedded.mjs, run on postinstall),
+// so the binary reads nothing from node_modules at run time.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const bun = join(root, 'node_modules', '.bin', 'bun');
-const wasm = join(root, 'node_modules', '@jitl', 'quickjs-wasmfile-release-sync', 'dist', 'emscripten-module.wasm');
 const out = join(root, 'dist', 'clef');
 mkdirSync(join(root, 'dist'), { recursive: true });
-const args = ['build', '--compile', '--minify', '--sourcemap=none', '--asset-naming=[name].[ext]', 'cli/main.ts', wasm, '--outfile', out];
+spawnSync(process.execPath, [join(root, 'scripts', 'gen-embedded.mjs')], { cwd: root, stdio: 'inherit' });
+const args = ['build', '--compile', '--minify', '--sourcemap=none', 'cli/main.ts', '--outfile', out];
 const r = spawnSync(bun, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   process.exitCode = r.status ?? 1;
