@@ -6,7 +6,7 @@ import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
 import { errorMessage } from '../core/errors.ts';
 import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
-import { CliqueGuard } from '../core/clique-guard.ts';
+import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
 import { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
@@ -260,14 +260,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     },
   };
 }
-
-/** Stand-in guard when --clique-protect is on but no vault holds the record: fail closed. */
-const refuseAllClique = {
-  async admit(): Promise<void> {
-    const { SignerError } = await import('../core/errors.ts');
-    throw new SignerError('clique protection is on but the master seed is not unlocked: refusing to seal');
-  },
-} as unknown as CliqueGuard;
 
 /** Readiness as log attributes (start and SIGHUP): what a supervisor of an unattended sealer checks. */
 export function readinessAttrs(s: ReadinessStatus): Record<string, string | number> {

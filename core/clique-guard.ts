@@ -34,7 +34,20 @@ export function formatCliqueRecord(r: CliqueRecord): string {
   return `${r.number}:${r.sealHash}`;
 }
 
-export class CliqueGuard {
+/** What the signer asks before sealing a clique header. */
+export interface CliqueProtection {
+  /** Throws a SignerError when signing would double-sign; otherwise records the seal first. */
+  admit(address: Address, seal: CliqueSeal): Promise<void>;
+}
+
+/** Fail-closed protection for when --clique-protect is on but no vault can hold the record. */
+export const refuseAllClique: CliqueProtection = {
+  async admit(): Promise<void> {
+    throw new SignerError('clique protection is on but the master seed is not unlocked: refusing to seal');
+  },
+};
+
+export class CliqueGuard implements CliqueProtection {
   private readonly locks = new Map<Address, Promise<void>>();
 
   constructor(private readonly store: SecretStore) {}

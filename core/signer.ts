@@ -29,7 +29,7 @@ import type { FourByteDb } from './fourbyte.ts';
 import { ecRecover, prepareSignData, type PreparedSignData, type TypedDataHandler } from './signdata.ts';
 import { formatTypedData, hashTypedData, parseTypedData, type TypedData } from './eip712.ts';
 import { gnosisResultJson, gnosisValidationArgs, resolveGnosisDigest, type GnosisSafeTx } from './gnosis.ts';
-import type { CliqueGuard } from './clique-guard.ts';
+import type { CliqueProtection } from './clique-guard.ts';
 
 /** External API version served as `account_version`. */
 export const EXTERNAL_API_VERSION = '6.1.0';
@@ -60,7 +60,7 @@ export interface SignerPorts {
   logger: Logger;
   hardware?: HardwareWallets;
   /** Built-in clique double-sign protection (--clique-protect); absent when off. */
-  cliqueGuard?: CliqueGuard;
+  cliqueGuard?: CliqueProtection;
 }
 
 export interface SignerConfig {
