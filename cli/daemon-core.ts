@@ -16,6 +16,7 @@ import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { DirKeyStore } from '../adapters/keystore/dir-keystore.ts';
+import { UsbWallets } from '../adapters/usb/usb-wallets.ts';
 import { openVault } from '../adapters/vault/masterseed-file.ts';
 import { JsonRpcServer } from '../adapters/transport/jsonrpc.ts';
 import { startIpcServer } from '../adapters/transport/ipc.ts';
@@ -154,6 +155,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   }
 
   const keystore = new DirKeyStore(opts.keystore, { logger });
+  const usb = new UsbWallets(logger);
+  const hardware = (await usb.announce()) ? usb : undefined;
   const kdf = new NodeKdf();
   const cliqueGuard = opts.cliqueProtect && vault ? new CliqueGuard(vault.config) : undefined;
   if (opts.cliqueProtect && !vault) logger.warn('Clique protection needs the vault; refusing all clique headers until the seed is unlocked');
@@ -166,6 +169,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       credentials: vault?.credentials ?? null,
       fourByte,
       logger,
+      hardware,
       cliqueGuard: cliqueGuard ?? (opts.cliqueProtect ? refuseAllClique : undefined),
     },
     {
@@ -256,6 +260,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     async close() {
       for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       signer.close();
+      keystore.close();
       if (audit) await audit.close();
     },
   };
