@@ -56,6 +56,29 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${sig} still stops the daemon after the console answered a prompt (stdin an open pipe)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clef-e2e-'));
+    const d = start(dir);
+    try {
+      d.autoApprove();
+      const path = await d.ipcPath();
+      await d.ready();
+      const c = await GethIpcClient.connect(path);
+      assert.deepEqual(await c.call('account_list'), [], 'listing approved on the console (empty keystore)');
+      assert.equal(d.prompts, 1);
+      c.close();
+      // A supervisor stops the daemon while its stdin is still connected (a terminal, a pipe from a UI wrapper).
+      assert.deepEqual(await d.stop(sig, 8000), { code: 0, signal: null }, d.tail());
+      assert.equal(existsSync(path), false);
+    } finally {
+      d.kill();
+      await d.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 test('a stale socket from a killed run, or a stray file, is replaced on start', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clef-e2e-'));
   const first = start(dir);

@@ -2,7 +2,7 @@
 // the daemon, with bounded waits everywhere. The daemon runs in its own process group (tsx starts a node child), so
 // a stop or a kill reaches the whole tree by the group id we created, never by name.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,11 +13,13 @@ export const repoRoot: string = resolve(fileURLToPath(new URL('.', import.meta.u
 export interface ClefCommand {
   command: string;
   prefix: string[];
+  /** The command starts clef in a child process (tsx does); signals then go to that child. */
+  launcher?: boolean;
 }
 
 /** `node_modules/.bin/tsx <repo>/cli/main.ts` (works the same whichever runtime runs the test). */
 export function tsxClef(): ClefCommand {
-  return { command: join(repoRoot, 'node_modules', '.bin', 'tsx'), prefix: [join(repoRoot, 'cli', 'main.ts')] };
+  return { command: join(repoRoot, 'node_modules', '.bin', 'tsx'), prefix: [join(repoRoot, 'cli', 'main.ts')], launcher: true };
 }
 
 /** A compiled clef binary (e.g. dist/clef). */
@@ -129,9 +131,13 @@ export class DaemonProcess {
   /** Answers written to stdin by the auto-approver, in order. */
   readonly answers: string[] = [];
 
+  /** True when the spawned command is a launcher (tsx) that runs clef in a child process. */
+  private readonly launcher: boolean;
+
   constructor(args: readonly string[], opts: DaemonSpawnOptions) {
     const clef = opts.clef ?? tsxClef();
     this.cwd = opts.cwd;
+    this.launcher = clef.launcher === true;
     this.child = spawn(clef.command, [...clef.prefix, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
@@ -298,9 +304,28 @@ export class DaemonProcess {
     return m[0];
   }
 
-  /** Sends a signal to the daemon's process group. */
+  /**
+   * Sends a signal to the daemon itself: under tsx that is tsx's node child (found through /proc), so the daemon gets
+   * exactly one signal, as from a supervisor. (Signalling tsx or the whole group makes tsx relay a second copy, or
+   * SIGKILL the child when it does not confirm within 30 ms.) Without /proc the group is signalled.
+   */
   signal(sig: NodeJS.Signals): void {
-    killGroup(this.child, sig);
+    if (!this.alive) return;
+    const pid = this.daemonPid();
+    if (pid === null) return killGroup(this.child, sig);
+    try {
+      process.kill(pid, sig);
+    } catch {
+      killGroup(this.child, sig);
+    }
+  }
+
+  /** Pid of the process running clef: the spawned one, or its only child when it is a launcher (tsx). */
+  daemonPid(): number | null {
+    const pid = this.child.pid;
+    if (pid === undefined) return null;
+    if (!this.launcher) return pid;
+    return childrenOf(pid)[0] ?? null;
   }
 
   /** Sends `sig` (default SIGINT) and waits for the exit; SIGKILLs the group after timeoutMs and rejects. */
@@ -336,6 +361,29 @@ export class DaemonProcess {
 /** Starts `clef <args>` as a daemon (returns at once; use ipcPath()/ready() to wait for it). */
 export function spawnDaemon(args: readonly string[], opts: DaemonSpawnOptions): DaemonProcess {
   return new DaemonProcess(args, opts);
+}
+
+/** Pids whose parent is `pid` (Linux /proc); empty where /proc is unavailable. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may contain spaces and parentheses, so parse after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(e));
+    } catch {
+      // the process went away
+    }
+  }
+  return out;
 }
 
 function countOf(text: string, needle: string): number {
