@@ -159,7 +159,9 @@ function limitRound(runtime, digestsFile, seconds) {
  * (no rules engine in the tree: an in-process approver stands in for the rule file).
  */
 export function daemonMode() {
-  if (existsSync(join(root, 'adapters', 'rules', 'index.ts'))) return 'cli';
+  const wiring = readFileSync(join(root, 'cli', 'daemon.ts'), 'utf8');
+  const rulesModule = /import\('\.\.\/(adapters\/rules\/[^']+)'\)/.exec(wiring)?.[1];
+  if (rulesModule && existsSync(join(root, rulesModule))) return 'cli';
   if (existsSync(join(root, 'adapters', 'rules', 'rules-approver.ts'))) return 'standin-rules';
   return 'standin-approver';
 }
