@@ -135,6 +135,19 @@ test('init is idempotent-safe: an existing seed is never overwritten', async () 
   assert.deepEqual(readFileSync(join(dir, 'clef', 'masterseed.json')), before);
 });
 
+test('init takes the master password from a --signersecret password file; --loglevel filters the log', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'clefpw'), 'clefclefclef\n');
+  const r = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--lightkdf', 'init']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /Password: /);
+  assert.match(r.stdout, /INFO .*Using --signersecret as the master password file +file=clefpw\n/);
+  await decryptMasterSeed(readFileSync(join(dir, 'clef', 'masterseed.json'), 'utf8'), 'clefclefclef', kdf);
+  const quiet = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--loglevel', '2', 'attest', 'abc']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stdout, '');
+});
+
 test('init with no input or a weak password fails at once and leaves the disk untouched', async () => {
   const dir = tempDir();
   const [eof, weak, mismatch, parent] = await Promise.all([
