@@ -1,10 +1,10 @@
 // The provisioning commands end to end, as scripts use them: `node --import tsx cli/main.ts …` with stdin from a
 // pipe (or closed), temp directories and light scrypt. Files written are checked by decrypting them with the core
 // modules (seed → vault keys → store entries; key files → address), not just by looking at the output.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,8 +51,15 @@ function clef(cwd: string, args: string[], input = ''): Promise<Result> {
   });
 }
 
+const created: string[] = [];
+after(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'clef-cli-'));
+  const dir = mkdtempSync(join(tmpdir(), 'clef-cli-'));
+  created.push(dir);
+  return dir;
 }
 
 function vaultDirs(configdir: string): string[] {
