@@ -194,6 +194,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const cmd = first === undefined ? undefined : findCommand(first);
   if (!cmd) return { kind: 'run', command: null, global, local: new Map(), args: app.rest };
 
+  if (cmd.skipFlagParsing) return { kind: 'run', command: cmd, global, local: new Map(), args: afterName };
   let local: FlagSetResult;
   try {
     local = parseFlagSet(afterName, commandFlags(cmd));

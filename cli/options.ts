@@ -30,6 +30,8 @@ export interface CommandSpec {
   readonly description: string;
   /** Names of the flags the command declares; anything else after the command name is an error. */
   readonly flags: readonly string[];
+  /** Everything after the command name is handed over unparsed (urfave/cli's SkipFlagParsing). */
+  readonly skipFlagParsing?: boolean;
 }
 
 /** The built-in help flag every flag set carries (urfave/cli adds it to the app and to each command). */
@@ -179,6 +181,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Makes a key file without an "address" member (as Foundry\'s cast writes them) usable: asks its password,\n' +
       'decrypts it and records the derived address in the file.',
     flags: [...keystoreCommandFlags, 'password'],
+  },
+  {
+    name: 'rules',
+    usage: 'Dry-run a rule file against saved requests',
+    argsUsage: 'test [--storage FILE.json] RULES.js REQUEST.json…',
+    description:
+      'Runs a rule file against saved requests, in order, with the daemon\'s rule engine and limits but without\n' +
+      'the vault, and prints one line per request saying what the rules decided.',
+    flags: [],
+    skipFlagParsing: true,
   },
 ];
 

@@ -16,6 +16,18 @@ export const COMMAND_RUNNERS: Readonly<Record<string, () => Promise<CommandRunne
   'list-accounts': async () => (await import('./lists.ts')).runAccounts,
   'list-wallets': async () => (await import('./lists.ts')).runWallets,
   addaddress: async () => (await import('./addaddress.ts')).run,
+  rules: async () => {
+    const { runRulesTest, RULES_TEST_USAGE } = await import('./rules-test.ts');
+    return async (ctx) => {
+      // No boot warning: a dry run touches no secrets. Only `rules test` exists.
+      if (ctx.args[0] !== 'test') {
+        ctx.stderr(`${RULES_TEST_USAGE}\n`);
+        ctx.setExitCode(1);
+        return;
+      }
+      ctx.setExitCode(await runRulesTest(ctx.args.slice(1), { stdout: ctx.stdout, stderr: ctx.stderr }));
+    };
+  },
   gendoc: async () => {
     // Written by another helper; the cast keeps type-checking independent of whether it exists yet.
     const mod = (await import('../gendoc.ts' as string)) as { runGendoc: CommandRunner };

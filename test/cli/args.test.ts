@@ -134,6 +134,13 @@ test('--password is accepted globally and after newaccount, importraw, setpw; --
   assert.equal(run(['--nousb', 'list-accounts']).command?.name, 'list-accounts');
 });
 
+test('`rules` takes everything after its name unparsed (its own `test --storage` grammar)', () => {
+  const p = run(['--loglevel', '2', 'rules', 'test', '--storage', 's.json', 'r.js', '--x']);
+  assert.equal(p.command?.name, 'rules');
+  assert.deepEqual(p.args, ['test', '--storage', 's.json', 'r.js', '--x']);
+  assert.equal(flagValue(p, 'loglevel'), 2n);
+});
+
 test('unknown first positional → daemon with that argument; clef\'s message quotes it Go-style', () => {
   const p = run(['--loglevel', '5', 'frobnicate']);
   assert.equal(p.command, null);
