@@ -2,7 +2,7 @@
 // nanosecond samples, the daemon as a child process, a minimal IPC JSON-RPC client, provisioning through the CLI
 // under test, and formatting. Nothing here asserts a speed: the parts only measure and report.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root. */
 export const root = join(fileURLToPath(import.meta.url), '..', '..');
-/** Cache of generated inputs that are expensive to make (gitignored). */
+/** Cache of generated inputs that are expensive to make, and the node bundle of the daemon (gitignored). */
 export const cacheDir = join(root, '.bench-cache');
 /** BENCH_QUICK=1: about a minute for the whole run (fewer rounds, shorter windows, smaller key sets). */
 export const quick = process.env.BENCH_QUICK === '1';
@@ -70,9 +70,11 @@ let nodeBundle = null;
  * Falls back to tsx when the tree does not bundle. Returns the bundle path or null.
  */
 export function prepareNodeBundle() {
-  const out = join(cacheDir, 'clef-node.mjs');
-  mkdirSync(cacheDir, { recursive: true });
-  const b = spawnSync(join(root, 'node_modules', '.bin', 'bun'), ['build', 'cli/main.ts', '--target=node', '--outfile', out], { cwd: root, encoding: 'utf8' });
+  const outdir = join(cacheDir, 'clef-node');
+  const out = join(outdir, 'main.js');
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const b = spawnSync(join(root, 'node_modules', '.bin', 'bun'), ['build', 'cli/main.ts', '--target=node', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
   const ok = b.status === 0 && spawnSync(process.execPath, [out, '--version'], { encoding: 'utf8' }).stdout?.startsWith('Clef version');
   nodeBundle = ok ? out : null;
   if (!ok) say(`node bundle not built, the node daemon runs under tsx: ${(b.stderr || '').split('\n').find((l) => /error/i.test(l)) ?? ''}`);
