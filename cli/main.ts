@@ -175,9 +175,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (parsed.command === null) {
       if (parsed.args.length > 0) throw new Error(invalidCommandMessage(parsed.args[0]));
       await ctx.initialize();
-      // Written by another helper; loaded only when the daemon is started.
-      const daemon = (await import('./daemon.ts' as string)) as { runDaemon: CommandRunner };
-      runner = daemon.runDaemon;
+      // Loaded only when the daemon is started, so provisioning commands stay light.
+      runner = (await import('./daemon.ts')).runDaemon;
     } else {
       runner = await COMMAND_RUNNERS[parsed.command.name]();
     }

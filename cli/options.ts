@@ -183,6 +183,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [...keystoreCommandFlags, 'password'],
   },
   {
+    name: 'clique-protect',
+    usage: 'Show or reset the clique double-sign protection record',
+    argsUsage: 'show [<address>…] | reset <address>',
+    description:
+      'Shows the highest clique header height (and its seal hash) each account sealed under --clique-protect, for\n' +
+      'the given addresses or every keystore account; `reset <address>` forgets an account\'s record after a\n' +
+      'deliberate rollback, so it may seal lower heights again.',
+    flags: ['loglevel', 'configdir', 'signersecret', 'keystore', 'suppress-bootwarn'],
+  },
+  {
     name: 'rules',
     usage: 'Dry-run a rule file against saved requests',
     argsUsage: 'test [--storage FILE.json] RULES.js REQUEST.json…',

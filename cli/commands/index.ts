@@ -16,6 +16,7 @@ export const COMMAND_RUNNERS: Readonly<Record<string, () => Promise<CommandRunne
   'list-accounts': async () => (await import('./lists.ts')).runAccounts,
   'list-wallets': async () => (await import('./lists.ts')).runWallets,
   addaddress: async () => (await import('./addaddress.ts')).run,
+  'clique-protect': async () => (await import('./clique-protect.ts')).run,
   rules: async () => {
     const { runRulesTest, RULES_TEST_USAGE } = await import('./rules-test.ts');
     return async (ctx) => {
@@ -29,8 +30,6 @@ export const COMMAND_RUNNERS: Readonly<Record<string, () => Promise<CommandRunne
     };
   },
   gendoc: async () => {
-    // Written by another helper; the cast keeps type-checking independent of whether it exists yet.
-    const mod = (await import('../gendoc.ts' as string)) as { runGendoc: CommandRunner };
-    return mod.runGendoc;
+    return (await import('../gendoc.ts')).runGendoc;
   },
 };
