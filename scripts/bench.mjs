@@ -25,7 +25,7 @@ const runnerKinds = process.env.BENCH_RUNNERS
       : ['binary', 'node']
     : ['node'];
 
-if (runnerKinds.includes('node') && (only.includes('sign') || only.includes('startup'))) prepareNodeBundle();
+if (runnerKinds.includes('node') || only.includes('binary')) prepareNodeBundle();
 const m = machine();
 console.log(`clef-ts benchmark${quick ? ' (quick)' : ''} — ${new Date().toISOString()}`);
 console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, load ${m.loadavg ?? 'n/a'}`);
