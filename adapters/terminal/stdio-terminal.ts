@@ -18,6 +18,7 @@ export interface TerminalInput {
   pause(): unknown;
   resume(): unknown;
   destroy?(): unknown;
+  unref?(): unknown;
 }
 
 /** A writable stream for the spinner (stderr). */
@@ -204,6 +205,9 @@ export class StdioTerminal implements Terminal {
       this.input.pause();
       if (this.interactive) this.input.setRawMode?.(false);
     }
+    // A paused stdin pipe that was read from can still hold the event loop open (node), so a daemon stopped by a
+    // signal while its stdin stays connected would never exit: let go of the handle.
+    this.input.unref?.();
     this.eof = true;
     this.pump();
   }
