@@ -1,6 +1,7 @@
 // account_signTransaction's transaction: clef's SendTxArgs (decoded exactly as go-ethereum's JSON decoder
 // does, re-encoded in clef's key order for the UI), the §6.3 type selection, EIP-155 / EIP-2930 / EIP-1559 /
 // EIP-4844 signing and go-ethereum's transaction JSON (external-api.md §3.1, §6, ui-api.md §3.2).
+import { rlpEncode as rlp, type RlpItem } from './rlp.ts';
 import {
   addressFromBytes,
   bigIntToBytes,
@@ -324,28 +325,6 @@ export function assertBuildable(a: SendTxArgs): void {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// RLP (encoder only; what transactions need)
-// ---------------------------------------------------------------------------------------------------------
-
-type RlpValue = Uint8Array | RlpValue[];
-
-function rlpLength(len: number, offset: number): Uint8Array {
-  if (len < 56) return Uint8Array.of(offset + len);
-  const lenBytes = bigIntToBytes(BigInt(len));
-  return concatBytes(Uint8Array.of(offset + 55 + lenBytes.length), lenBytes);
-}
-
-/** RLP encoding of a byte string or a nested list of them. */
-function rlp(v: RlpValue): Uint8Array {
-  if (v instanceof Uint8Array) {
-    if (v.length === 1 && v[0] < 0x80) return v;
-    return concatBytes(rlpLength(v.length, 0x80), v);
-  }
-  const body = concatBytes(...v.map(rlp));
-  return concatBytes(rlpLength(body.length, 0xc0), body);
-}
-
 /** Minimal big-endian integer (0 → empty string), as RLP wants. */
 const int = (n: bigint): Uint8Array => bigIntToBytes(n);
 
@@ -389,10 +368,10 @@ function toUnsigned(a: SendTxArgs): UnsignedTx {
 }
 
 const toField = (to: Address | null): Uint8Array => (to === null ? new Uint8Array(0) : fromHex(to));
-const accessListRlp = (list: AccessTuple[]): RlpValue => list.map((t) => [fromHex(t.address), t.storageKeys]);
+const accessListRlp = (list: AccessTuple[]): RlpItem => list.map((t) => [fromHex(t.address), t.storageKeys]);
 
 /** The typed payload fields before the signature (chain id already resolved). */
-function typedFields(tx: UnsignedTx): RlpValue[] {
+function typedFields(tx: UnsignedTx): RlpItem[] {
   const common = [int(tx.gas), toField(tx.to), int(tx.value), tx.input, accessListRlp(tx.accessList)];
   switch (tx.type) {
     case 1:
@@ -412,7 +391,7 @@ function typedFields(tx: UnsignedTx): RlpValue[] {
   }
 }
 
-function legacyFields(tx: UnsignedTx): RlpValue[] {
+function legacyFields(tx: UnsignedTx): RlpItem[] {
   return [int(tx.nonce), int(tx.gasPrice), int(tx.gas), toField(tx.to), int(tx.value), tx.input];
 }
 
