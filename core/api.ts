@@ -3,20 +3,12 @@
 // at most N`) and calls the signer. Transports hand RpcCalls here; the audit log wraps the result.
 import { toHex, type Address } from './bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from './errors.ts';
-import { MixedcaseAddress, isJsonObject, jsonBytes, type Json } from './gojson.ts';
+import { jsonKind, MixedcaseAddress, isJsonObject, jsonBytes, type Json } from './gojson.ts';
 import type { RpcCall, RpcHandler } from './rpc.ts';
 import type { ExternalApi } from './signer.ts';
 import { decodeSendTxArgs } from './tx.ts';
 import { parseTypedData } from './eip712.ts';
 import { parseGnosisSafeTx } from './gnosis.ts';
-
-/** Go's name for a JSON value's kind in `json: cannot unmarshal <kind> into Go value of type T`. */
-function jsonKind(v: Json): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'object') return 'object';
-  return typeof v === 'boolean' ? 'bool' : typeof v;
-}
 
 interface ParamSpec {
   /** Number of required leading params. */

@@ -3,7 +3,7 @@
 // UI. Spec: external-api.md §8. Hashes are geth's; the formatter bugs listed in the spec Notes are fixed.
 import { concatBytes, fromHex, isHexDigits, keccak256, toChecksumAddress, utf8 } from './bytes.ts';
 import { SignerError } from './errors.ts';
-import { decodeHexStrict, goQuote, goTypeName, isJsonObject, type Json, type JsonObject } from './gojson.ts';
+import { jsonKind, decodeHexStrict, goQuote, goTypeName, isJsonObject, type Json, type JsonObject } from './gojson.ts';
 import type { NameValueType } from './ports.ts';
 
 /** One declared field of a struct type. */
@@ -179,14 +179,6 @@ function word(n: bigint): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // Decoding (Go's encoding/json into apitypes.TypedData)
 // ---------------------------------------------------------------------------------------------------------
-
-function jsonKind(v: Json): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
-}
 
 /**
  * Go's decoder keeps the first type mismatch and goes on (reporting it at the end), but stops at once on an

@@ -4,7 +4,7 @@
 import { type Address, equalBytes, toChecksumAddress, toHex } from './bytes.ts';
 import { SignerError } from './errors.ts';
 import { hashTypedData, decodeHexOrDecimal256, decodeHexOrDecimalText, jsonNumberText, type TypedData } from './eip712.ts';
-import { goQuote, isJsonObject, jsonAddress, jsonBytes, jsonFixed, MixedcaseAddress, type Json, type JsonObject } from './gojson.ts';
+import { jsonKind, goQuote, isJsonObject, jsonAddress, jsonBytes, jsonFixed, MixedcaseAddress, type Json, type JsonObject } from './gojson.ts';
 
 /** A decoded Safe transaction (only the keys clef recognises). */
 export interface GnosisSafeTx {
@@ -59,14 +59,6 @@ const FIELDS = [
   'safeTxHash',
   'chainId',
 ] as const;
-
-function jsonKind(v: Json): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
-}
 
 function typeError(what: string, field: string, goType: string): Error {
   return new Error(`json: cannot unmarshal ${what} into Go struct field ${STRUCT}.${field} of type ${goType}`);

@@ -195,6 +195,15 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Go's name for a JSON value's kind in `json: cannot unmarshal <kind> into Go value of type T`. */
+export function jsonKind(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'boolean') return 'bool';
+  return Array.isArray(v) ? 'array' : 'object';
+}
+
 /** Go's name for a decoded JSON value's dynamic type, as in `wrong type map[string]interface {}`. */
 export function goTypeName(v: Json | undefined): string {
   if (v === null || v === undefined) return '<nil>';

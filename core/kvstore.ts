@@ -4,7 +4,7 @@
 import { gcm } from '@noble/ciphers/aes.js';
 import { base64 } from '@scure/base';
 import { fromUtf8, utf8 } from './bytes.ts';
-import { goStringify } from './gojson.ts';
+import { isJsonObject, jsonKind, goStringify } from './gojson.ts';
 
 /** One stored entry as Go decodes it: either field may be null (JSON `null` or absent). */
 export interface StoreEntry {
@@ -27,18 +27,6 @@ export class StoreFormatError extends Error {
     super(message);
     this.name = 'StoreFormatError';
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function jsonKind(v: unknown): string {
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'string') return 'string';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
 }
 
 /** Go's base64.StdEncoding as encoding/json uses it: padded, CR/LF ignored, trailing bits not checked. */
@@ -86,7 +74,7 @@ export function parseStore(text: string): StoreEntries {
   }
   const entries: StoreEntries = new Map();
   if (v === null) return entries; // clef would panic on the next Put; an empty store is the intent
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     throw new StoreFormatError(`json: cannot unmarshal ${jsonKind(v)} into Go value of type map[string]storage.storedCredential`);
   }
   for (const key of Object.keys(v)) {
@@ -96,7 +84,7 @@ export function parseStore(text: string): StoreEntries {
       entries.set(name, { iv: null, c: null });
       continue;
     }
-    if (!isObject(raw)) {
+    if (!isJsonObject(raw)) {
       throw new StoreFormatError(`json: cannot unmarshal ${jsonKind(raw)} into Go value of type storage.storedCredential`);
     }
     entries.set(name, { iv: bytesField(raw, 'iv'), c: bytesField(raw, 'c') });

@@ -1,5 +1,6 @@
 // masterseed.json (vault-and-keystore.md §2): the 256-byte clef seed encrypted like a v3 key file's `crypto`
 // object and wrapped as `{"description":"Clef seed","version":1,"params":{…}}`. Pure: no file access here.
+import { isJsonObject } from './gojson.ts';
 import { decryptSecret, encryptSecret } from './secret-storage.ts';
 import type { ScryptParams } from './secret-storage.ts';
 import type { Kdf, Random } from './ports.ts';
@@ -48,10 +49,6 @@ interface SeedFile {
   params: unknown;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Go struct-field lookup: case-insensitive, last match wins. */
 function member(obj: Record<string, unknown>, name: string): unknown {
   let found: unknown;
@@ -68,7 +65,7 @@ function parseSeedFile(text: string): SeedFile | null {
     return null;
   }
   if (v === null) return { version: 0, params: null }; // Go: null into a struct is a no-op
-  if (!isObject(v)) return null;
+  if (!isJsonObject(v)) return null;
   const description = member(v, 'description');
   if (description !== undefined && description !== null && typeof description !== 'string') return null;
   const version = member(v, 'version');
@@ -76,7 +73,7 @@ function parseSeedFile(text: string): SeedFile | null {
     if (typeof version !== 'number' || !Number.isInteger(version) || Math.abs(version) > 2 ** 63) return null;
   }
   const params = member(v, 'params');
-  if (params !== undefined && params !== null && !isObject(params)) return null;
+  if (params !== undefined && params !== null && !isJsonObject(params)) return null;
   return { version: typeof version === 'number' ? version : 0, params: params ?? null };
 }
 
@@ -95,9 +92,9 @@ export function isMasterSeedText(text: string): boolean {
   } catch {
     return false;
   }
-  if (!isObject(v) || parseSeedFile(text) === null) return false;
+  if (!isJsonObject(v) || parseSeedFile(text) === null) return false;
   const params = member(v, 'params');
-  return isObject(params) && typeof member(params, 'ciphertext') === 'string' && typeof member(params, 'kdf') === 'string';
+  return isJsonObject(params) && typeof member(params, 'ciphertext') === 'string' && typeof member(params, 'kdf') === 'string';
 }
 
 /**

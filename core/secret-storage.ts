@@ -1,6 +1,7 @@
 // The Web3 Secret Storage `crypto` object (vault-and-keystore.md §2.1, §6.3, §6.4): scrypt/pbkdf2 key
 // derivation, AES-128-CTR (v3) or AES-128-CBC (v1) encryption and the Keccak-256 MAC. Shared by key files and
 // masterseed.json. Pure: randomness and the KDF come in through ports.
+import { jsonKind, isJsonObject } from './gojson.ts';
 import { cbc, ctr } from '@noble/ciphers/aes.js';
 import { concatBytes, equalBytes, keccak256, toHexRaw, utf8, wipe } from './bytes.ts';
 import type { Kdf, Random } from './ports.ts';
@@ -101,19 +102,6 @@ interface CryptoFields {
   mac: string;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Go's name of a JSON value's kind in unmarshal errors. */
-function jsonKind(v: unknown): string {
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'string') return 'string';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
-}
-
 /** Go struct-field lookup: member names match case-insensitively; the last matching member wins. */
 function member(obj: Record<string, unknown>, name: string): unknown {
   let found: unknown;
@@ -134,17 +122,17 @@ function stringField(obj: Record<string, unknown>, name: string, goField: string
 /** Decodes the JSON shape of keystore.CryptoJSON (case-insensitive names, kdfparams a plain map). */
 function parseCrypto(crypto: unknown): CryptoFields {
   if (crypto === undefined || crypto === null) crypto = {};
-  if (!isObject(crypto)) {
+  if (!isJsonObject(crypto)) {
     throw new Error(`json: cannot unmarshal ${jsonKind(crypto)} into Go value of type keystore.CryptoJSON`);
   }
   let iv = '';
   const cp = member(crypto, 'cipherparams');
-  if (isObject(cp)) iv = stringField(cp, 'iv', 'CryptoJSON.cipherparams.iv');
+  if (isJsonObject(cp)) iv = stringField(cp, 'iv', 'CryptoJSON.cipherparams.iv');
   else if (cp !== undefined && cp !== null) {
     throw new Error(`json: cannot unmarshal ${jsonKind(cp)} into Go struct field CryptoJSON.cipherparams of type keystore.cipherparamsJSON`);
   }
   const kp = member(crypto, 'kdfparams');
-  if (kp !== undefined && kp !== null && !isObject(kp)) {
+  if (kp !== undefined && kp !== null && !isJsonObject(kp)) {
     throw new Error(`json: cannot unmarshal ${jsonKind(kp)} into Go struct field CryptoJSON.kdfparams of type map[string]interface {}`);
   }
   return {
@@ -152,7 +140,7 @@ function parseCrypto(crypto: unknown): CryptoFields {
     ciphertext: stringField(crypto, 'ciphertext', 'CryptoJSON.ciphertext'),
     iv,
     kdf: stringField(crypto, 'kdf', 'CryptoJSON.kdf'),
-    kdfparams: isObject(kp) ? kp : null,
+    kdfparams: isJsonObject(kp) ? kp : null,
     mac: stringField(crypto, 'mac', 'CryptoJSON.mac'),
   };
 }

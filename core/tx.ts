@@ -14,16 +14,7 @@ import {
   type Address,
 } from './bytes.ts';
 import { SignerError, ValidationError } from './errors.ts';
-import {
-  isJsonObject,
-  jsonBytes,
-  jsonFixed,
-  jsonQuantity,
-  MixedcaseAddress,
-  unmarshalError,
-  type Json,
-  type JsonObject,
-} from './gojson.ts';
+import { jsonKind, isJsonObject, jsonBytes, jsonFixed, jsonQuantity, MixedcaseAddress, unmarshalError, type Json, type JsonObject } from './gojson.ts';
 import type { SignTransactionResult } from './ports.ts';
 
 /** One EIP-2930 access-list entry. */
@@ -62,15 +53,6 @@ const BLOB_SIZE = 131072;
 // ---------------------------------------------------------------------------------------------------------
 // Decoding (go-ethereum encoding/json + hexutil semantics)
 // ---------------------------------------------------------------------------------------------------------
-
-/** Go's name for the JSON kind of a value, as in `cannot unmarshal string into …`. */
-function jsonKind(v: Json): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  return Array.isArray(v) ? 'array' : 'object';
-}
 
 /**
  * Go's decoder distinguishes errors returned by a type's own UnmarshalJSON (decoding stops at once) from plain

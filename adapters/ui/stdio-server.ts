@@ -4,7 +4,7 @@
 // Approver chain, so it keeps working when the rules engine decorates the UI (clef broke it under --rules).
 import { wipe, type Address } from '../../core/bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
-import { goQuote, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
+import { jsonKind, goQuote, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
 import type { Account, Logger } from '../../core/ports.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { privateKeyError } from '../../core/secp256k1.ts';
@@ -88,20 +88,12 @@ interface Param<T> {
   absent?: () => T;
 }
 
-function kindOf(v: Json): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
-}
-
 /** A Go `string`: null is "". */
 const stringParam: Param<string> = {
   decode(raw) {
     const v = JSON.parse(raw) as Json;
     if (v === null) return '';
-    if (typeof v !== 'string') throw unmarshalError(kindOf(v), { goType: 'string' });
+    if (typeof v !== 'string') throw unmarshalError(jsonKind(v), { goType: 'string' });
     return v;
   },
 };
@@ -114,7 +106,7 @@ const optionalBoolParam: Param<boolean> = {
   decode(raw) {
     const v = JSON.parse(raw) as Json;
     if (v === null) return false;
-    if (typeof v !== 'boolean') throw unmarshalError(kindOf(v), { goType: 'bool' });
+    if (typeof v !== 'boolean') throw unmarshalError(jsonKind(v), { goType: 'bool' });
     return v;
   },
   absent: () => false,

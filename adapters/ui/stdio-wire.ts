@@ -2,7 +2,7 @@
 // key order, and decoders that read the UI's results with Go's encoding/json rules and error texts
 // (`json: cannot unmarshal string into Go value of type core.SignTxResponse`).
 import { SignerError } from '../../core/errors.ts';
-import { goField, isJsonObject, jsonAddress, unmarshalError, type Json, type JsonObject } from '../../core/gojson.ts';
+import { jsonKind, goField, isJsonObject, jsonAddress, unmarshalError, type Json, type JsonObject } from '../../core/gojson.ts';
 import type {
   Account,
   ListRequest,
@@ -113,15 +113,6 @@ function compareBytes(a: string, b: string): number {
 // Decoding (UI → clef): Go's json.Unmarshal into clef's response structs
 // ---------------------------------------------------------------------------------------------------------
 
-/** Go's name for the JSON kind of a value in a type error (`string`, `number`, `bool`, `array`, `object`). */
-function kindOf(v: Json): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return 'array';
-  return 'object';
-}
-
 /**
  * Go's decoder keeps the first plain type error and goes on; errors raised by a field's own UnmarshalJSON
  * (addresses, account URLs) abort at once. Both reach the caller as -32000 with Go's text.
@@ -136,7 +127,7 @@ class DecodeState {
 /** Decodes a top-level struct: `null` is the zero value, anything but an object is a type error. */
 function topLevel(v: Json, goType: string): JsonObject | null {
   if (v === null) return null;
-  if (!isJsonObject(v)) throw new SignerError(unmarshalError(kindOf(v), { goType }).message);
+  if (!isJsonObject(v)) throw new SignerError(unmarshalError(jsonKind(v), { goType }).message);
   return v;
 }
 
@@ -144,7 +135,7 @@ function topLevel(v: Json, goType: string): JsonObject | null {
 function boolField(v: Json | undefined, field: string, st: DecodeState): boolean {
   if (v === undefined || v === null) return false;
   if (typeof v === 'boolean') return v;
-  st.save(unmarshalError(kindOf(v), { goType: 'bool', field }));
+  st.save(unmarshalError(jsonKind(v), { goType: 'bool', field }));
   return false;
 }
 
@@ -152,7 +143,7 @@ function boolField(v: Json | undefined, field: string, st: DecodeState): boolean
 function stringField(v: Json | undefined, field: string, st: DecodeState): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  st.save(unmarshalError(kindOf(v), { goType: 'string', field }));
+  st.save(unmarshalError(jsonKind(v), { goType: 'string', field }));
   return '';
 }
 
@@ -212,7 +203,7 @@ function decodeAccount(v: Json, st: DecodeState): Account {
   const account: Account = { address: ZERO_ADDRESS, url: '' };
   if (v === null) return account;
   if (!isJsonObject(v)) {
-    st.save(unmarshalError(kindOf(v), { goType: 'accounts.Account', field: 'ListResponse.accounts' }));
+    st.save(unmarshalError(jsonKind(v), { goType: 'accounts.Account', field: 'ListResponse.accounts' }));
     return account;
   }
   for (const key of Object.keys(v)) {
@@ -227,7 +218,7 @@ function decodeAccount(v: Json, st: DecodeState): Account {
     } else if (name === 'url') {
       // accounts.URL decodes its text first (null is ""), then requires a scheme
       if (value !== null && typeof value !== 'string') {
-        throw new SignerError(unmarshalError(kindOf(value), { goType: 'string', field: 'Account.accounts.url' }).message);
+        throw new SignerError(unmarshalError(jsonKind(value), { goType: 'string', field: 'Account.accounts.url' }).message);
       }
       const text = value ?? '';
       parseAccountUrl(text);
@@ -245,7 +236,7 @@ export function decodeListResponse(v: Json): ListResponse {
   const list = goField(obj, 'accounts');
   if (list === undefined || list === null) return finish({ accounts: null }, st);
   if (!Array.isArray(list)) {
-    st.save(unmarshalError(kindOf(list), { goType: '[]accounts.Account', field: 'ListResponse.accounts' }));
+    st.save(unmarshalError(jsonKind(list), { goType: '[]accounts.Account', field: 'ListResponse.accounts' }));
     return finish({ accounts: null }, st);
   }
   return finish({ accounts: list.map((a) => decodeAccount(a, st)) }, st);
