@@ -1,12 +1,13 @@
 // Part 3: decrypting one standard-scrypt keystore (N=2^18, r=8, p=1). Ours in-process (core/keyfile.ts with
-// node:crypto's scrypt) and as a whole process (scripts/bench-decrypt-one.ts under bun, and bundled for node),
-// against `cast wallet decrypt-keystore` (whole process) and ethers' Wallet.fromEncryptedJson (in-process).
-// Interleaved round by round; every decryption's result is checked against the known key.
+// node:crypto's scrypt) and as a whole process (scripts/bench-decrypt-one.ts compiled with `bun build --compile`
+// like dist/clef, and bundled for node), against `cast wallet decrypt-keystore` (whole process) and ethers'
+// Wallet.fromEncryptedJson (in-process). Interleaved round by round; ratios are medians of per-round ratios
+// (paired, so machine-load drift cancels); every decryption's result is checked against the known key.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir, ms, now, packageVersion, root, rounds, say, size } from './bench-lib.mjs';
+import { cacheDir, median, ms, now, packageVersion, root, rounds, say, size } from './bench-lib.mjs';
 
 const { decryptKeyFile } = await import('../core/keyfile.ts');
 const { toHex, wipe } = await import('../core/bytes.ts');
@@ -45,12 +46,15 @@ export async function benchDecrypt({ keyFile, password, key, address }) {
   } catch {
     ethers = null;
   }
-  // A node bundle of the one-shot decryptor, rebuilt each run so it measures the current code.
+  // The one-shot decryptor compiled like dist/clef and bundled for node, rebuilt each run (current code).
   let bundle = null;
+  let compiled = null;
   if (haveBun) {
+    const entry = join(root, 'scripts', 'bench-decrypt-one.ts');
     bundle = join(cacheDir, 'decrypt-one.mjs');
-    const b = spawnSync(bun, ['build', join(root, 'scripts', 'bench-decrypt-one.ts'), '--target=node', '--outfile', bundle], { cwd: root, encoding: 'utf8' });
-    if (b.status !== 0) bundle = null;
+    if (spawnSync(bun, ['build', entry, '--target=node', '--outfile', bundle], { cwd: root, encoding: 'utf8' }).status !== 0) bundle = null;
+    compiled = join(cacheDir, 'decrypt-one');
+    if (spawnSync(bun, ['build', '--compile', '--minify', entry, '--outfile', compiled], { cwd: root, encoding: 'utf8' }).status !== 0) compiled = null;
   }
 
   const series = { oursInProcess: [], oursProcessBun: [], oursProcessNode: [], cast: [], ethersInProcess: [] };
@@ -70,9 +74,9 @@ export async function benchDecrypt({ keyFile, password, key, address }) {
       series.oursInProcess.push(ms(now() - t));
       check('ours', toHex(k) === wantKey);
       wipe(k);
-      if (haveBun) {
-        const c = timeProcess(bun, [join(root, 'scripts', 'bench-decrypt-one.ts'), keyFile, pwFile]);
-        check('ours (bun)', c.out.trim() === address);
+      if (compiled) {
+        const c = timeProcess(compiled, [keyFile, pwFile]);
+        check('ours (bun --compile)', c.out.trim() === address);
         series.oursProcessBun.push(c.ms);
       }
       if (bundle) {
@@ -86,7 +90,7 @@ export async function benchDecrypt({ keyFile, password, key, address }) {
         series.ethersInProcess.push(ms(now() - t));
         check('ethers', w.privateKey === wantKey);
       }
-      say(`  decrypt round ${r + 1}/${R}: ` + Object.entries(series).map(([n, s]) => `${n} ${s.at(-1)?.toFixed(0) ?? '–'} ms`).join(', '));
+      say(`  decrypt round ${r + 1}/${R}: ` + Object.entries(series).map(([n, s]) => `${n} ${s.length > r ? s[r].toFixed(0) : '–'} ms`).join(', '));
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -95,19 +99,23 @@ export async function benchDecrypt({ keyFile, password, key, address }) {
   const res = {
     kdf: { n: 262144, r: 8, p: 1 },
     oursInProcess: sum(series.oursInProcess),
-    oursProcessBun: haveBun ? sum(series.oursProcessBun) : { notMeasured: 'bun missing' },
+    oursProcessBun: compiled ? sum(series.oursProcessBun) : { notMeasured: 'not compiled (bun missing)' },
     oursProcessNode: bundle ? sum(series.oursProcessNode) : { notMeasured: 'bundle not built (bun missing)' },
     cast: haveCast ? sum(series.cast) : { notMeasured: 'cast missing (optional dependency)' },
     castVersion: haveCast ? spawnSync(cast, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] : null,
     ethersInProcess: ethers ? sum(series.ethersInProcess) : { notMeasured: 'ethers missing' },
     ethersVersion: packageVersion('ethers'),
   };
-  const ratio = (a, b) => (a?.median && b?.median ? a.median / b.median : null);
+  // Median of per-round ratios: both sides of a pair ran back to back.
+  const ratio = (a, b) => {
+    const n = Math.min(a.length, b.length);
+    return n ? median(Array.from({ length: n }, (_, i) => a[i] / b[i])) : null;
+  };
   res.ratios = {
-    oursProcessBunOverCast: ratio(res.oursProcessBun, res.cast),
-    oursProcessNodeOverCast: ratio(res.oursProcessNode, res.cast),
-    oursInProcessOverCast: ratio(res.oursInProcess, res.cast),
-    oursInProcessOverEthers: ratio(res.oursInProcess, res.ethersInProcess),
+    oursProcessBunOverCast: ratio(series.oursProcessBun, series.cast),
+    oursProcessNodeOverCast: ratio(series.oursProcessNode, series.cast),
+    oursInProcessOverCast: ratio(series.oursInProcess, series.cast),
+    oursInProcessOverEthers: ratio(series.oursInProcess, series.ethersInProcess),
   };
   return res;
 }

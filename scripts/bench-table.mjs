@@ -65,8 +65,8 @@ export function markdownTable(results) {
     if (d.failed) add('3', 'keystore decrypt', `failed: ${d.failed.split('\n')[0]}`);
     else {
       const t = (x) => (x?.notMeasured ? `not measured: ${x.notMeasured}` : x ? `${fmt(x.median)} ms${range(x, ' ms')}` : '–');
-      const castRef = `cast ${t(d.cast)}`;
-      add('3', 'keystore decrypt (scrypt 2^18,8,1), whole process — ours on bun', t(d.oursProcessBun), castRef, fmt(d.ratios.oursProcessBunOverCast, 2), d.ratios.oursProcessBunOverCast !== null ? `≤ 1.0: ${goalText(d.ratios.oursProcessBunOverCast <= 1)}` : '');
+      const castRef = `cast ${t(d.cast)}; ratio = median of per-round ratios`;
+      add('3', 'keystore decrypt (scrypt 2^18,8,1), whole process — ours, bun --compile like dist/clef', t(d.oursProcessBun), castRef, fmt(d.ratios.oursProcessBunOverCast, 2), d.ratios.oursProcessBunOverCast !== null ? `≤ 1.0: ${goalText(d.ratios.oursProcessBunOverCast <= 1)}` : '');
       add('3', 'keystore decrypt, whole process — ours on node (bundled)', t(d.oursProcessNode), castRef, fmt(d.ratios.oursProcessNodeOverCast, 2), d.ratios.oursProcessNodeOverCast !== null ? `≤ 1.0: ${goalText(d.ratios.oursProcessNodeOverCast <= 1)}` : '');
       add('3', 'keystore decrypt, in-process — ours on node', t(d.oursInProcess), `ethers ${d.ethersVersion ?? ''} in-process ${t(d.ethersInProcess)}`, fmt(d.ratios.oursInProcessOverEthers, 2));
     }
