@@ -18,6 +18,9 @@ import { makeCliqueChain } from '../support/clique-chain.ts';
 import { ACCOUNT_PASSWORD, MASTER_PASSWORD, provision, repoRoot, spawnDaemon, type DaemonProcess, type Provisioned } from '../support/daemon-process.ts';
 import { GethIpcClient, gethSendTxArgs, type GethTx } from '../support/ipc-client.ts';
 
+/** Per-test bound: spawning tsx and provisioning takes seconds (bun's default is 5 s). */
+const T = 60_000;
+
 // anvil's first dev account (a well-known test key, funded on every anvil chain).
 const SEALER_KEY = 'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const SEALER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
@@ -68,7 +71,7 @@ function env(): Promise<Env> {
   return envPromise;
 }
 
-test('geth start-up: account_version and account_list, byte-exact on the wire', async () => {
+test('geth start-up: account_version and account_list, byte-exact on the wire', { timeout: T }, async () => {
   const { client, daemon } = await env();
   assert.equal(await client.call('account_version'), '6.1.0');
   const prompts = daemon.prompts;
@@ -115,7 +118,7 @@ function theirHeader(h: Header, chainId: bigint) {
 
 const signatures: string[] = [];
 
-test(`clique sealing: ${HEADERS} consecutive headers, each seal recovers to the sealer in @ethereumjs/block`, async () => {
+test(`clique sealing: ${HEADERS} consecutive headers, each seal recovers to the sealer in @ethereumjs/block`, { timeout: T }, async () => {
   const { client, daemon } = await env();
   const chain = makeCliqueChain(HEADERS, fromHex(`0x${SEALER_KEY}`), 15, { baseFee: 7n });
   const promptsBefore = daemon.prompts;
@@ -142,7 +145,7 @@ test(`clique sealing: ${HEADERS} consecutive headers, each seal recovers to the 
   assert.equal(client.sent[first], `{"jsonrpc":"2.0","id":${first + 1},"method":"account_signData","params":["application/x-clique-header","${SEALER}","${chain[0].payloadHex}"]}`);
 });
 
-test('personal_sign as geth sends it (text/plain): V 27/28, recovered by account_ecRecover', async () => {
+test('personal_sign as geth sends it (text/plain): V 27/28, recovered by account_ecRecover', { timeout: T }, async () => {
   const { client } = await env();
   const data = '0x68656c6c6f20776f726c64';
   const sig = await client.call<string>('account_signData', ['text/plain', SEALER, data]);
@@ -234,7 +237,7 @@ const TXS: GethTx[] = [
 ];
 const signed: { raw: string; tx: JsonObject }[] = [];
 
-test('account_signTransaction with geth SendTxArgs: legacy, 2930, 1559, 4844 (hashes only); tx JSON decodable, ethers agrees', async () => {
+test('account_signTransaction with geth SendTxArgs: legacy, 2930, 1559, 4844 (hashes only); tx JSON decodable, ethers agrees', { timeout: T }, async () => {
   const { client, daemon } = await env();
   for (const want of TXS) {
     const args = gethSendTxArgs(want);
@@ -299,7 +302,7 @@ test('account_signTransaction with geth SendTxArgs: legacy, 2930, 1559, 4844 (ha
   assert.match(daemon.stdout, /Transaction signed:\n/);
 });
 
-test('cast mktx builds byte-identical raws for the same fields', { skip: noCast }, async () => {
+test('cast mktx builds byte-identical raws for the same fields', { skip: noCast, timeout: T }, async () => {
   await env();
   assert.equal(signed.length, 4, 'the signing test ran');
   const common = ['mktx', '--private-key', `0x${SEALER_KEY}`, '--chain', CHAIN_ID.toString(), '--gas-limit', '100000'];
@@ -352,7 +355,7 @@ async function rpc(url: string, method: string, params: Json[]): Promise<Json> {
   return body.result ?? null;
 }
 
-test('anvil (chain 31337) accepts the legacy, 2930 and 1559 raws and mines them from the sealer', { skip: noAnvil }, async () => {
+test('anvil (chain 31337) accepts the legacy, 2930 and 1559 raws and mines them from the sealer', { skip: noAnvil, timeout: T }, async () => {
   await env();
   assert.equal(signed.length, 4, 'the signing test ran');
   const { url, proc } = await startAnvil();
@@ -379,11 +382,9 @@ test('anvil (chain 31337) accepts the legacy, 2930 and 1559 raws and mines them 
   }
 });
 
-test('audit log: one request/response pair per call, results logged, no password anywhere; clean stop', async () => {
+test('audit log: one request/response pair per call, results logged, no password anywhere; clean stop', { timeout: T }, async () => {
   const { client, daemon, home } = await env();
   client.close();
-  // Stdin is closed first: a stop with the pipe still open is lifecycle.test.ts's business.
-  daemon.endInput();
   assert.deepEqual(await daemon.stop('SIGINT'), { code: 0, signal: null });
   const audit = readFileSync(join(home.dir, 'audit.log'), 'utf8');
   const lines = audit.trimEnd().split('\n');

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { spawnDaemon, type DaemonProcess } from '../support/daemon-process.ts';
 import { GethIpcClient } from '../support/ipc-client.ts';
 
+/** Per-test bound: spawning tsx and provisioning takes seconds (bun's default is 5 s). */
+const T = 60_000;
+
 /** A daemon with no master seed (so no password is asked) and a fresh keystore, IPC in a short path. */
 function start(dir: string): DaemonProcess {
   return spawnDaemon(['--suppress-bootwarn', '--configdir', './clef', '--keystore', './ks', '--lightkdf', '--ipcpath', './ipc', '--auditlog', ''], {
@@ -27,7 +30,7 @@ async function versionOver(path: string): Promise<string> {
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  test(`start-up opens a 0600 socket; ${sig} stops with status 0 and removes it`, async () => {
+  test(`start-up opens a 0600 socket; ${sig} stops with status 0 and removes it`, { timeout: T }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clef-e2e-'));
     const d = start(dir);
     try {
@@ -57,7 +60,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  test(`${sig} still stops the daemon after the console answered a prompt (stdin an open pipe)`, async () => {
+  test(`${sig} still stops the daemon after the console answered a prompt (stdin an open pipe)`, { timeout: T }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clef-e2e-'));
     const d = start(dir);
     try {
@@ -79,7 +82,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('a stale socket from a killed run, or a stray file, is replaced on start', async () => {
+test('a stale socket from a killed run, or a stray file, is replaced on start', { timeout: T }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clef-e2e-'));
   const first = start(dir);
   let second: DaemonProcess | null = null;
