@@ -7,8 +7,10 @@
 // Environment: BENCH_QUICK=1 (about a minute), BENCH_ONLY=sign,decrypt,startup,rules,binary (parts to run),
 // BENCH_RUNNERS=binary,node (daemons to measure; default: dist/clef when built, plus node unless quick),
 // BENCH_SECONDS, BENCH_ROUNDS, BENCH_LIMIT_SECONDS, BENCH_HEADERS, BENCH_DECRYPT_ROUNDS, BENCH_ETHERS_ROUNDS,
-// BENCH_KEYS=0,1000,10000, BENCH_STARTUP_REPS, BENCH_LIST_CALLS, BENCH_VERSION_RUNS, BENCH_RULE_CALLS,
-// BENCH_AUDIT=0 (daemon without audit log), BENCH_PROFILE=1 (CPU profile of the node daemon's sealing runs).
+// BENCH_KEYS=0,1000,10000, BENCH_STARTUP_REPS, BENCH_LIST_CALLS, BENCH_SETTLE_MS, BENCH_VERSION_RUNS,
+// BENCH_RULE_CALLS, BENCH_AUDIT=0 (daemon without audit log), BENCH_PROFILE=1 (CPU profiles of each daemon's
+// clique and transaction runs at concurrency 16, summarised by scripts/bench-profile.mjs; bench-results/profiles/).
+// The first run generates the key sets into .bench-cache/ (10,000 files: ~15 s, once).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { register } from 'tsx/esm/api';
