@@ -42,6 +42,8 @@ export class RuleEngine {
   readonly #storage: RuleStorage;
   readonly #logger: Logger;
   readonly #writeConsole: (text: string) => void;
+  /** Notification callbacks the rule file never names: their (deterministic) failure text after one real run. */
+  readonly #undefinedNotifications = new Map<string, string>();
 
   constructor(options: RuleEngineOptions) {
     this.#source = options.source;
@@ -88,8 +90,17 @@ export class RuleEngine {
 
   /** Runs a notification callback (OnSignerStartup, OnApprovedTx); failures are only logged, as in clef. */
   async notify(fn: string, argumentJson: string): Promise<void> {
+    // A rule file that never names OnApprovedTx would pay a whole sandbox run per signed transaction just to log
+    // the ReferenceError; after the first such run the same line is logged without evaluating again.
+    const known = this.#undefinedNotifications.get(fn);
+    if (known !== undefined) {
+      this.#logger.info('error occurred during execution', { error: known });
+      return;
+    }
     const r = await this.execute(fn, argumentJson);
-    if (!r.ok) this.#logger.info('error occurred during execution', { error: r.error });
+    if (r.ok) return;
+    this.#logger.info('error occurred during execution', { error: r.error });
+    if (r.stage === 'call' && !this.#source.includes(fn)) this.#undefinedNotifications.set(fn, r.error);
   }
 
   /** Resolves when every callback queued so far has run (tests, orderly shutdown). */

@@ -226,7 +226,7 @@ function runInContext(ctx: QuickJSContext, ev: Evaluation): EvaluationOutcome {
       return { ok: true, s };
     };
     const errorText = (err: QuickJSHandle) => describeThrown(ctx, err, toStr, stackFn);
-    installGlobals(ctx, ev, toStr, keep, ev.source.includes('BigNumber'));
+    installGlobals(ctx, ev, toStr, keep);
 
     const script = ctx.evalCode(ev.source, 'rules.js', { type: 'global' });
     if (script.error) return thrown('script', script.error, errorText);
@@ -246,13 +246,12 @@ function runInContext(ctx: QuickJSContext, ev: Evaluation): EvaluationOutcome {
 
 type ToStr = (h: QuickJSHandle) => { ok: true; s: string } | { ok: false; error: QuickJSHandle };
 
-/** Defines `console`, `storage` and `BigNumber` (eagerly when the rule mentions it, else on first access). */
+/** Defines `console`, `storage` and `BigNumber` (loaded on first access). */
 function installGlobals(
   ctx: QuickJSContext,
   ev: Evaluation,
   toStr: ToStr,
   keep: (h: QuickJSHandle) => QuickJSHandle,
-  eagerBigNumber: boolean,
 ): void {
   // Converts every argument with String(); a throwing toString becomes the caller's exception.
   const strings = (args: QuickJSHandle[], count: number): string[] | { error: QuickJSHandle } => {
@@ -313,13 +312,8 @@ function installGlobals(
   }
   ctx.setProp(ctx.global, 'storage', storageObj);
 
-  if (eagerBigNumber) {
-    const r = ctx.evalCode(BIGNUMBER_JS, 'bignumber.js', { type: 'global' });
-    if (r.error) r.error.dispose();
-    else r.value.dispose();
-    return;
-  }
-  // Loading the library costs milliseconds; a rule that never names it gets it only if it reaches for it.
+  // Loading the library costs milliseconds: a callback gets it only when it reaches for it (a clique rule whose
+  // ApproveTx uses BigNumber must not pay for it on every seal).
   ctx.defineProp(ctx.global, 'BigNumber', {
     configurable: true,
     enumerable: false,
