@@ -231,14 +231,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const accounts = await keystore.accounts().catch(() => []);
     let stored = 0;
     if (vault) {
-      for (const a of accounts) {
-        try {
-          await vault.credentials.get(toChecksumAddress(a.address));
-          stored++;
-        } catch {
-          // no stored password for this account
-        }
-      }
+      // One read of credentials.json, not a lookup (and a warning) per account: 10,000 keys stay cheap.
+      const names = new Set(await vault.credentials.keys().catch(() => [] as string[]));
+      for (const a of accounts) if (names.has(toChecksumAddress(a.address)) || names.has(a.address)) stored++;
     }
     return {
       seedUnlocked: vault !== null,

@@ -55,6 +55,8 @@ export interface SecretStore {
   get(key: string): Promise<string>;
   put(key: string, value: string): Promise<void>;
   del(key: string): Promise<void>;
+  /** Names of the entries (store keys are plaintext in the file; values stay encrypted). */
+  keys(): Promise<string[]>;
 }
 
 /** The three stores of an unlocked vault. */

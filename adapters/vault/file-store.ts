@@ -77,6 +77,11 @@ export class FileSecretStore implements SecretStore {
     });
   }
 
+  /** Entry names, from one read of the file (no per-key lookups, no warnings). */
+  async keys(): Promise<string[]> {
+    return [...(await this.#readForOperation()).keys()];
+  }
+
   /** Removes `key` (absent is fine; a missing file is created as `{}`, as in clef). */
   del(key: string): Promise<void> {
     return this.#mutate((entries) => {

@@ -63,6 +63,9 @@ export class MemoryStore implements SecretStore {
   async del(key: string): Promise<void> {
     this.map.delete(key);
   }
+  async keys(): Promise<string[]> {
+    return [...this.map.keys()];
+  }
 }
 
 export class MemoryKeyStore implements KeyStore {
