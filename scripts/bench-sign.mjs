@@ -153,25 +153,6 @@ function limitRound(runtime, digestsFile, seconds) {
   return { rate: out.rates[0], p99OverP50: out.latencyUs.p99 / out.latencyUs.p50 };
 }
 
-/**
- * How the daemon runs: 'cli' (clef's own command line, rules loaded by cli/daemon.ts), 'standin-rules'
- * (scripts/bench-daemon.ts with the real rules engine, while the CLI cannot load it yet) or 'standin-approver'
- * (no rules engine in the tree: an in-process approver stands in for the rule file).
- */
-export function daemonMode() {
-  const wiring = readFileSync(join(root, 'cli', 'daemon.ts'), 'utf8');
-  const rulesModule = /import\('\.\.\/(adapters\/rules\/[^']+)'\)/.exec(wiring)?.[1];
-  if (rulesModule && existsSync(join(root, rulesModule))) return 'cli';
-  if (existsSync(join(root, 'adapters', 'rules', 'rules-approver.ts'))) return 'standin-rules';
-  return 'standin-approver';
-}
-
-/** What a runner is called in the table. */
-export function modeLabel(runner, mode, runtime) {
-  if (mode === 'cli') return runner.label;
-  return `${runtime} (source, startDaemon + ${mode === 'standin-rules' ? 'rules engine' : 'in-process approver'})`;
-}
-
 /** A provisioned config dir + keystore with the sealer's password stored and `rules` attested. */
 function provision(runner, dir, keyFile) {
   const cfg = join(dir, 'cfg');
@@ -193,21 +174,12 @@ function attest(runner, dir, cfg, rulesFile) {
 }
 
 /** Starts the daemon under test; resolves once it reported its readiness line. */
-async function startDaemon(runner, mode, dir, cfg, ks, { rulesFile, extra = [], profFlags = [] }) {
+async function startDaemon(runner, dir, cfg, ks, { rulesFile, extra = [], profFlags = [] }) {
   const audit = process.env.BENCH_AUDIT === '0' ? '' : join(dir, 'audit.log');
-  let proc;
-  if (mode === 'cli') {
-    const args = ['--suppress-bootwarn', '--configdir', cfg, '--keystore', ks, '--signersecret', join(dir, 'master.txt'), '--rules', rulesFile, '--chainid', String(CHAIN_ID), '--auditlog', audit, ...extra];
-    proc = startProcess(runner.cmd, [...profFlags, ...runner.pre, ...args], { env: runner.env });
-  } else {
-    const [cmd, pre] = runner.kind === 'node' ? [process.execPath, [...profFlags, '--import', 'tsx']] : [join(root, 'node_modules', '.bin', 'bun'), profFlags];
-    const rules = mode === 'standin-rules' ? rulesFile : '';
-    proc = startProcess(cmd, [...pre, join(root, 'scripts', 'bench-daemon.ts'), cfg, ks, join(dir, 'master.txt'), String(CHAIN_ID), audit, rules, ...extra], {
-      env: { ...runner.env, BENCH_SEALER: SEALER },
-    });
-  }
+  const args = ['--suppress-bootwarn', '--configdir', cfg, '--keystore', ks, '--signersecret', join(dir, 'master.txt'), '--rules', rulesFile, '--chainid', String(CHAIN_ID), '--auditlog', audit, ...extra];
+  const proc = startProcess(runner.cmd, [...profFlags, ...runner.pre, ...args], { env: runner.env });
   const ready = await proc.waitFor(/Signer status/);
-  if (mode !== 'standin-approver' && !/rules=active/.test(ready.line)) {
+  if (!/rules=active/.test(ready.line)) {
     await proc.stop();
     throw new Error(`rules are not active: ${ready.line}`);
   }
@@ -229,7 +201,6 @@ export async function benchSigning(runnerKinds) {
   const D = size('SECONDS', 2.5, 1.5);
   const R = size('ROUNDS', 3, 1);
   const L = size('LIMIT_SECONDS', 1, 0.7);
-  const mode0 = daemonMode();
   const keyFile = await sealerKeyFile();
   const t = now();
   const pool = size('HEADERS', 3000, 1500);
@@ -240,19 +211,17 @@ export async function benchSigning(runnerKinds) {
   const digestsFile = join(work, 'digests.json');
   writeFileSync(digestsFile, JSON.stringify(Array.from({ length: Math.min(1024, pool) }, (_, i) => toHex(headers.at(i).sealHash))));
 
-  const results = { mode: mode0, runners: [] };
+  const results = { runners: [] };
   try {
     for (const kind of runnerKinds) {
       const runner = clefRunner(kind);
-      if (!runner.available && mode0 === 'cli') {
+      if (!runner.available) {
         results.runners.push({ runner: runner.label, notMeasured: 'dist/clef missing: run `npm run build`' });
         continue;
       }
-      const mode = runner.available ? mode0 : mode0 === 'cli' ? 'standin-rules' : mode0;
       const limitRuntime = kind === 'binary' ? 'bun' : 'node';
-      const label = modeLabel(runner, mode, limitRuntime);
-      say(`signing over IPC: ${label}, ${mode}`);
-      results.runners.push(await benchRunner({ ...runner, label }, mode, limitRuntime, { work, keyFile, headers, pool, digestsFile, D, R, L }));
+      say(`signing over IPC: ${runner.label}`);
+      results.runners.push(await benchRunner(runner, limitRuntime, { work, keyFile, headers, pool, digestsFile, D, R, L }));
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -260,10 +229,9 @@ export async function benchSigning(runnerKinds) {
   return results;
 }
 
-async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers, pool, digestsFile, D, R, L }) {
+async function benchRunner(runner, limitRuntime, { work, keyFile, headers, pool, digestsFile, D, R, L }) {
   const dir = mkdtempSync(join(work, `${runner.kind}-`));
-  // Provisioning uses the CLI under test when it can; the stand-in mode still needs a working CLI: use node's.
-  const cli = mode === 'cli' ? runner : clefRunner('node');
+  const cli = runner;
   const { cfg, ks } = provision(cli, dir, keyFile);
   const mainRules = join(dir, 'rules-main.js');
   attest(cli, dir, cfg, mainRules);
@@ -303,8 +271,8 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
     }
   };
 
-  const out = { runner: runner.label, mode, limitRuntime, seconds: D, rounds: R, rows: {} };
-  let d = await startDaemon(runner, mode, dir, cfg, ks, { rulesFile: mainRules });
+  const out = { runner: runner.label, limitRuntime, seconds: D, rounds: R, rows: {} };
+  let d = await startDaemon(runner, dir, cfg, ks, { rulesFile: mainRules });
   out.ipcOpenedMs = d.openedMs;
   try {
     const c1 = await connectN(d.ipc, 1);
@@ -354,15 +322,11 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
     ['rules-bignumber.js', [], [['clique_c1_bignumber_file', () => clique()], ['tx_c1_bignumber_cap', txReq]]],
   ];
   for (const [file, extra, rows] of variants) {
-    if (mode === 'standin-approver') {
-      for (const [k] of rows) out.rows[k] = { notMeasured: 'rules engine absent' };
-      continue;
-    }
     const rulesFile = join(dir, file);
     attest(cli, dir, cfg, rulesFile);
     const seconds = D * Math.max(1, R / 2);
     headers.fill(variantNext + Math.ceil(out.rows.clique_c1.rate.max * seconds * 1.5) + 100);
-    d = await startDaemon(runner, mode, dir, cfg, ks, { rulesFile, extra });
+    d = await startDaemon(runner, dir, cfg, ks, { rulesFile, extra });
     try {
       const [c] = await connectN(d.ipc, 1);
       for (const [k, make] of rows) {
@@ -386,7 +350,7 @@ async function benchRunner(runner, mode, limitRuntime, { work, keyFile, headers,
     for (const [k, make] of [['clique_c16', clique], ['tx_c16', txReq]]) {
       const profDir = join(root, 'bench-results', 'profiles', `${runner.kind === 'node' ? 'node' : 'bun'}-${k}-${Date.now()}`);
       const src = clefRunner(runner.kind === 'node' ? 'node-tsx' : 'bun-src');
-      d = await startDaemon(src, mode, dir, cfg, ks, { rulesFile: mainRules, profFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+      d = await startDaemon(src, dir, cfg, ks, { rulesFile: mainRules, profFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
       try {
         const cs = await connectN(d.ipc, 16);
         await closedLoop(cs, { seconds: D * 2, warmup: 5, next: make() });

@@ -10,7 +10,6 @@ import { createCipheriv, randomBytes, randomUUID, scryptSync } from 'node:crypto
 import { existsSync, linkSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daemonMode, modeLabel } from './bench-sign.mjs';
 import { IpcClient, cacheDir, clefRunner, memoryMiB, ms, now, root, rounds, runClef, say, size, startProcess, stats } from './bench-lib.mjs';
 
 const { keccak256, toHexRaw, utf8, concatBytes } = await import('../core/bytes.ts');
@@ -98,7 +97,6 @@ export async function benchStartup(runnerKinds) {
   const reps = size('STARTUP_REPS', 3, 1);
   const lists = size('LIST_CALLS', 10, 5);
   const settleMs = size('SETTLE_MS', 1500, 1000);
-  const mode0 = daemonMode();
   const sets = new Map();
   for (const n of sizes) {
     const dir = keySet(n, largest);
@@ -106,21 +104,19 @@ export async function benchStartup(runnerKinds) {
     sets.set(n, dir);
   }
   const work = mkdtempSync(join(tmpdir(), 'clefs-'));
-  const out = { keyKdf: LIGHT, mode: mode0, runners: [] };
+  const out = { keyKdf: LIGHT, runners: [] };
   try {
     for (const kind of runnerKinds) {
       const runner = clefRunner(kind);
-      if (!runner.available && mode0 === 'cli') {
+      if (!runner.available) {
         out.runners.push({ runner: runner.label, notMeasured: 'dist/clef missing: run `npm run build`' });
         continue;
       }
-      const mode = runner.available ? mode0 : mode0 === 'cli' ? 'standin-rules' : mode0;
-      const runtime = kind === 'binary' ? 'bun' : 'node';
-      const label = modeLabel(runner, mode, runtime);
+      const label = runner.label;
       say(`start-up: ${label}`);
       const dir = mkdtempSync(join(work, `${kind}-`));
       const cfg = join(dir, 'cfg');
-      const cli = mode === 'cli' ? runner : clefRunner('node');
+      const cli = runner;
       writeFileSync(join(dir, 'master.txt'), MASTER_PW + '\n', { mode: 0o600 });
       const rules = join(dir, 'rules.js');
       writeFileSync(rules, 'function OnSignerStartup(info) {}\nfunction ApproveListing() { return "Approve"; }\n');
@@ -130,7 +126,7 @@ export async function benchStartup(runnerKinds) {
       const perSize = [];
       for (const n of sizes) {
         const runs = [];
-        for (let r = 0; r < reps; r++) runs.push(await startOnce({ runner, mode, runtime, cfg, dir, ks: sets.get(n), rules, n, lists, settleMs }));
+        for (let r = 0; r < reps; r++) runs.push(await startOnce({ runner, cfg, dir, ks: sets.get(n), rules, n, lists, settleMs }));
         const pick = (f) => rounds(runs.map(f));
         const row = {
           keys: n,
@@ -145,7 +141,7 @@ export async function benchStartup(runnerKinds) {
         say(`  ${n} keys: IPC ${row.ipcOpenedMs.median.toFixed(0)} ms, first account_list ${row.firstListMs.median.toFixed(0)} ms, ready ${row.readyMs.median.toFixed(0)} ms, RSS ${row.rssReadyMiB.median.toFixed(0)} MiB at ready, ${row.rssMiB.median.toFixed(0)} MiB settled, peak ${row.peakRssMiB.median.toFixed(0)} MiB, account_list p50 ${row.listLatencyMs.p50.toFixed(1)} ms`);
         perSize.push(row);
       }
-      out.runners.push({ runner: label, mode, reps, sizes: perSize });
+      out.runners.push({ runner: label, reps, sizes: perSize });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -153,15 +149,9 @@ export async function benchStartup(runnerKinds) {
   return out;
 }
 
-async function startOnce({ runner, mode, runtime, cfg, dir, ks, rules, n, lists, settleMs }) {
-  let proc;
-  if (mode === 'cli') {
-    const args = ['--suppress-bootwarn', '--configdir', cfg, '--keystore', ks, '--signersecret', join(dir, 'master.txt'), '--rules', rules, '--auditlog', ''];
-    proc = startProcess(runner.cmd, [...runner.pre, ...args]);
-  } else {
-    const [cmd, pre] = runtime === 'node' ? [process.execPath, ['--import', 'tsx']] : [join(root, 'node_modules', '.bin', 'bun'), []];
-    proc = startProcess(cmd, [...pre, join(root, 'scripts', 'bench-daemon.ts'), cfg, ks, join(dir, 'master.txt'), '1', '', mode === 'standin-rules' ? rules : '']);
-  }
+async function startOnce({ runner, cfg, dir, ks, rules, n, lists, settleMs }) {
+  const args = ['--suppress-bootwarn', '--configdir', cfg, '--keystore', ks, '--signersecret', join(dir, 'master.txt'), '--rules', rules, '--auditlog', ''];
+  const proc = startProcess(runner.cmd, [...runner.pre, ...args]);
   try {
     const opened = await proc.waitFor(/IPC endpoint opened/, 120_000);
     const client = await IpcClient.connect(join(cfg, 'clef.ipc'));
