@@ -66,24 +66,14 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
   await ctx.initialize();
   const o = ctx.options;
   let ui: Approver;
-  let stdio: StdioUI | null = null;
+  let onSigner: DaemonOptions['onSigner'];
   if (o.stdioUi) {
     ctx.logger.info('Using stdin/stdout as UI-channel');
     // The UI's JSON-RPC lines are read through the shared terminal, so no other reader steals stdin bytes.
-    stdio = new StdioUI({ input: lineSource(ctx.terminal), output: process.stdout, logger: ctx.logger });
+    const stdio = new StdioUI({ input: lineSource(ctx.terminal), output: process.stdout, logger: ctx.logger });
     ui = stdio;
-  } else {
-    ctx.logger.info('Using CLI as UI-channel');
-    ui = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
-  }
-  const opts = daemonOptions(ctx, ui);
-  if (ui instanceof ConsoleUI) {
-    const consoleUi = ui;
-    opts.onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
-  } else if (stdio) {
-    const stdioUi = stdio;
-    opts.onSigner = (signer, keystore, approver) => {
-      stdioUi.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
+    onSigner = (signer, keystore, approver) => {
+      stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
       if (o.stdioUiTest) {
         ctx.logger.info('Performing UI test');
         void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) =>
@@ -91,8 +81,13 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
         );
       }
     };
+  } else {
+    ctx.logger.info('Using CLI as UI-channel');
+    const consoleUi = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
+    ui = consoleUi;
+    onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
   }
-  const daemon = await startDaemon(opts);
+  const daemon = await startDaemon({ ...daemonOptions(ctx, ui), onSigner });
   const status = await daemon.status();
   ctx.logger.info('Signer status', readinessAttrs(status));
   const signal = await untilSignal(daemon, ctx);
