@@ -58,7 +58,7 @@ export interface DaemonOptions {
 /** What a supervisor of an unattended signer needs to know. */
 export interface ReadinessStatus {
   seedUnlocked: boolean;
-  rules: 'active' | 'off' | 'not attested' | 'unreadable' | 'no vault';
+  rules: 'active' | 'off' | 'not-attested' | 'unreadable' | 'no-vault';
   rulesFile: string | null;
   accounts: number;
   accountsWithStoredPassword: number;
@@ -120,7 +120,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const unlocked = await unlockSeed(opts);
   const vault = unlocked?.vault ?? null;
   let approver: Approver = opts.approvalTimeoutMs > 0 ? withApprovalTimeout(opts.ui, opts.approvalTimeoutMs, logger) : opts.ui;
-  let rulesState: ReadinessStatus['rules'] = opts.rules ? 'no vault' : 'off';
+  let rulesState: ReadinessStatus['rules'] = opts.rules ? 'no-vault' : 'off';
   if (vault && opts.rules) {
     let source: string | null = null;
     try {
@@ -143,7 +143,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         logger.warn('RULES ARE OFF: every request now needs a human. Attest the file with `clef attest <sha256>` and restart.', {
           file: opts.rules,
         });
-        rulesState = 'not attested';
+        rulesState = 'not-attested';
       } else if (opts.rulesEngine) {
         approver = await opts.rulesEngine({ source, storagePath: unlocked!.storagePath, storageKey: unlocked!.storageKey, next: approver, logger });
         rulesState = 'active';
