@@ -8,13 +8,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliqueSigner, createBlockHeader } from '@ethereumjs/block';
-import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common';
+import { cliqueSigner } from '@ethereumjs/block';
+import { Hardfork } from '@ethereumjs/common';
 import { Interface, keccak256 as ethersKeccak, Transaction } from 'ethers';
 import { concatBytes, fromHex, toHex } from '../../core/bytes.ts';
 import type { Header } from '../../core/clique.ts';
 import type { Json, JsonObject } from '../../core/gojson.ts';
 import { makeCliqueChain } from '../support/clique-chain.ts';
+import { cliqueCommon, theirHeader } from '../support/ethereumjs-clique.ts';
 import { ACCOUNT_PASSWORD, MASTER_PASSWORD, provision, repoRoot, spawnDaemon, type DaemonProcess, type Provisioned } from '../support/daemon-process.ts';
 import { GethIpcClient, gethSendTxArgs, type GethTx } from '../support/ipc-client.ts';
 
@@ -87,34 +88,6 @@ test('geth start-up: account_version and account_list, byte-exact on the wire', 
   ]);
 });
 
-function theirHeader(h: Header, chainId: bigint) {
-  const common = createCustomCommon(
-    { chainId: Number(chainId), consensus: { type: 'poa', algorithm: 'clique', clique: { period: 15, epoch: 30000 } } },
-    Mainnet,
-    { hardfork: Hardfork.London },
-  );
-  return createBlockHeader(
-    {
-      parentHash: h.parentHash,
-      uncleHash: h.uncleHash,
-      coinbase: h.coinbase,
-      stateRoot: h.root,
-      transactionsTrie: h.txHash,
-      receiptTrie: h.receiptHash,
-      logsBloom: h.bloom,
-      difficulty: h.difficulty,
-      number: h.number,
-      gasLimit: h.gasLimit,
-      gasUsed: h.gasUsed,
-      timestamp: h.time,
-      extraData: h.extra,
-      mixHash: h.mixDigest,
-      nonce: h.nonce,
-      baseFeePerGas: h.baseFee,
-    },
-    { common },
-  );
-}
 
 const signatures: string[] = [];
 
@@ -131,7 +104,7 @@ test(`clique sealing: ${HEADERS} consecutive headers, each seal recovers to the 
     assert.ok(sig[64] === 0 || sig[64] === 1, `block ${link.header.number}: V is ${sig[64]}, want 0/1`);
     // Seal the header as geth does (vanity ‖ signature) and let @ethereumjs/block recover the signer.
     const sealed: Header = { ...link.header, extra: concatBytes(link.header.extra, sig) };
-    const theirs = theirHeader(sealed, 15n);
+    const theirs = theirHeader(sealed, cliqueCommon(Hardfork.London, 15));
     assert.equal(cliqueSigner(theirs).toString(), SEALER.toLowerCase(), `block ${link.header.number}: sealer`);
     if (parent !== null) assert.equal(toHex(link.header.parentHash), parent, `block ${link.header.number}: parent hash links`);
     parent = toHex(theirs.hash());

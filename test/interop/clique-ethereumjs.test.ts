@@ -2,13 +2,14 @@
 // seal hashes and block hashes for a chain of headers sealed through our account_signData path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cliqueSigHash, cliqueSigner, createBlockHeader, createBlockHeaderFromRLP } from '@ethereumjs/block';
-import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common';
+import { cliqueSigHash, cliqueSigner, createBlockHeaderFromRLP } from '@ethereumjs/block';
+import { Hardfork } from '@ethereumjs/common';
 import { concatBytes, fromHex, toHex } from '../../core/bytes.ts';
 import { cliqueSigner as ourCliqueSigner, encodeHeader, type Header } from '../../core/clique.ts';
 import { addressOfPrivateKey, signDigest } from '../../core/secp256k1.ts';
 import { adjustV, prepareSignData, type TypedDataHandler } from '../../core/signdata.ts';
 import { makeCliqueChain } from '../support/clique-chain.ts';
+import { cliqueCommon, theirHeader } from '../support/ethereumjs-clique.ts';
 
 const KEY = fromHex('0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
 const noTyped: TypedDataHandler = {
@@ -17,37 +18,6 @@ const noTyped: TypedDataHandler = {
   },
 };
 
-function cliqueCommon(hardfork: string): Common {
-  return createCustomCommon(
-    { chainId: 15, consensus: { type: 'poa', algorithm: 'clique', clique: { period: 15, epoch: 30000 } } },
-    Mainnet,
-    { hardfork },
-  );
-}
-
-function theirHeader(h: Header, common: Common) {
-  return createBlockHeader(
-    {
-      parentHash: h.parentHash,
-      uncleHash: h.uncleHash,
-      coinbase: h.coinbase,
-      stateRoot: h.root,
-      transactionsTrie: h.txHash,
-      receiptTrie: h.receiptHash,
-      logsBloom: h.bloom,
-      difficulty: h.difficulty,
-      number: h.number,
-      gasLimit: h.gasLimit,
-      gasUsed: h.gasUsed,
-      timestamp: h.time,
-      extraData: h.extra,
-      mixHash: h.mixDigest,
-      nonce: h.nonce,
-      ...(h.baseFee !== undefined ? { baseFeePerGas: h.baseFee } : {}),
-    },
-    { common },
-  );
-}
 
 for (const [hardfork, baseFee] of [
   [Hardfork.Petersburg, undefined],
