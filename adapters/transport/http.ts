@@ -209,6 +209,28 @@ function sendPlain(res: ServerResponse, status: number, message: string, gzip: b
 
 type BodyOutcome = { kind: 'value'; text: string } | { kind: 'eof' } | { kind: 'parse' } | { kind: 'aborted' };
 
+/** How long an answer waits for the rest of a body it no longer needs to be discarded. */
+const DRAIN_WAIT_MS = 5_000;
+
+/**
+ * Resolves once the request body has been read to its end (or failed), at most after DRAIN_WAIT_MS. Answering
+ * while the client is still sending can make the connection close under it (a reset that eats the answer; seen with
+ * bun's node:http); Go's server lingers for the same reason.
+ */
+function bodyDrained(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, DRAIN_WAIT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+  });
+}
+
 /** Reads the body (at most bodyLimit bytes, silently truncated like Go's LimitReader) up to its first JSON value. */
 function readFirstValue(req: IncomingMessage): Promise<BodyOutcome> {
   return new Promise((resolve) => {
@@ -289,6 +311,7 @@ async function serveRequest(
   res.setHeader('content-type', 'application/json');
   const body = await readFirstValue(req);
   if (body.kind === 'aborted') return;
+  const drained = bodyDrained(req);
   if (body.kind === 'eof') {
     res.end();
     return;
@@ -301,6 +324,7 @@ async function serveRequest(
           meta,
           timeoutMs: Math.max(1, deadlineMs - (Date.now() - started)),
         });
+  await drained;
   if (res.destroyed) return;
   if (reply === null) {
     res.end();
