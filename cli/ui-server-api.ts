@@ -33,7 +33,7 @@ export function uiServerApi(signer: Signer, keystore: KeyStore | null, kdf: Kdf)
     },
     async importRawKey(privateKey: Uint8Array, password: string): Promise<Account> {
       if (!keystore) throw noKeystore();
-      return signer.storeKey(keystore, privateKey, password);
+      return signer.storeKey(privateKey, password);
     },
     hasKeystore: () => keystore !== null,
     chainId: () => signer.chainId,
@@ -49,7 +49,7 @@ export function uiServerApi(signer: Signer, keystore: KeyStore | null, kdf: Kdf)
       if (!keystore) throw noKeystore();
       const priv = await decryptKeyFile(goStringify(keyJson), oldPassword, kdf);
       try {
-        return await signer.storeKey(keystore, priv, newPassword);
+        return await signer.storeKey(priv, newPassword);
       } finally {
         priv.fill(0);
       }

@@ -6,8 +6,8 @@ import { toChecksumAddress, toHex, toHexRaw, wipe, keccak256, type Address } fro
 import { InternalError, RequestDeniedError, SignerError, UnknownAccountError, errorMessage } from './errors.ts';
 import type { Json, MixedcaseAddress } from './gojson.ts';
 import { KeyCache } from './key-cache.ts';
-import { encryptKeyFile, decryptKeyFile } from './keyfile.ts';
-import { validatePasswordFormat } from './password.ts';
+import { decryptKeyFile } from './keyfile.ts';
+import { createAccount, storeKey, type KeyWriter } from './accounts.ts';
 import type {
   Account,
   Approver,
@@ -22,7 +22,7 @@ import type {
   SignTransactionResult,
   ValidationInfo,
 } from './ports.ts';
-import { addressOfPrivateKey, privateKeyError, signDigest } from './secp256k1.ts';
+import { signDigest } from './secp256k1.ts';
 import { decodeSendTxArgs, encodeSendTxArgs, signTransaction, type SendTxArgs } from './tx.ts';
 import { rejectIfWarnings, validateTransaction } from './validate.ts';
 import type { FourByteDb } from './fourbyte.ts';
@@ -133,7 +133,7 @@ export class Signer implements ExternalApi {
   }
 
   async newAccount(meta: Meta): Promise<Address> {
-    if (!this.ports.keystore) throw new SignerError('password based accounts not supported');
+    this.keyWriter(); // no keystore: fail before asking anyone
     const { approved } = await this.ports.approver.approveNewAccount({ meta });
     if (!approved) throw new RequestDeniedError();
     return this.newAccountUnapproved();
@@ -141,53 +141,19 @@ export class Signer implements ExternalApi {
 
   /** account_new without the approval (the stdio UI's clef_new): three password attempts under clef's rule. */
   async newAccountUnapproved(): Promise<Address> {
-    const ks = this.ports.keystore;
-    if (!ks) throw new SignerError('password based accounts not supported');
-    for (let i = 0; i < 3; i++) {
-      let password: string;
-      try {
-        ({ text: password } = await this.ports.approver.onInputRequired({
-          title: 'New account password',
-          prompt: `Please enter a password for the new account to be created (attempt ${i} of 3)`,
-          isPassword: true,
-        }));
-      } catch {
-        this.ports.logger.warn('error obtaining password', { attempt: i });
-        continue;
-      }
-      const problem = validatePasswordFormat(password);
-      if (problem) {
-        this.ports.approver.showError(`Account creation attempt #${i + 1} failed due to password requirements: ${problem}`);
-        continue;
-      }
-      return (await this.storeKey(ks, null, password)).address;
-    }
-    throw new SignerError('account creation failed');
+    return (await createAccount(this.keyWriter(), this.ports.approver, this.ports.logger)).address;
   }
 
-  /**
-   * Encrypts a key (a fresh one when `priv` is null) into a new key file, verified before the rename.
-   * The caller keeps ownership of `priv`.
-   */
-  async storeKey(ks: KeyStore, priv: Uint8Array | null, password: string): Promise<Account> {
-    const key = priv ? priv.slice() : this.freshKey();
-    try {
-      const address = addressOfPrivateKey(key);
-      const json = await encryptKeyFile(key, password, this.config.keyParams, this.ports.kdf, this.ports.random);
-      const entry = await ks.write(address, json, async (text) => {
-        wipe(await decryptKeyFile(text, password, this.ports.kdf, address));
-      });
-      if (!priv) this.ports.logger.info('Your new key was generated', { address: toChecksumAddress(address) });
-      return { address, url: entry.url };
-    } finally {
-      wipe(key);
-    }
+  /** Encrypts a given key into a new key file (clef_importRawKey, clef_import). The caller keeps `priv`. */
+  async storeKey(priv: Uint8Array, password: string): Promise<Account> {
+    const { address, url } = await storeKey(this.keyWriter(), priv, password);
+    return { address, url };
   }
 
-  private freshKey(): Uint8Array {
-    let priv = this.ports.random.bytes(32);
-    while (privateKeyError(priv)) priv = this.ports.random.bytes(32);
-    return priv;
+  private keyWriter(): KeyWriter {
+    const keystore = this.ports.keystore;
+    if (!keystore) throw new SignerError('password based accounts not supported');
+    return { keystore, kdf: this.ports.kdf, random: this.ports.random, params: this.config.keyParams };
   }
 
   async signTransaction(meta: Meta, args: SendTxArgs, methodSelector: string | null): Promise<SignTransactionResult> {

@@ -11,7 +11,8 @@ import { ConsoleUI } from '../../adapters/ui/console.ts';
 import type { CliContext } from '../context.ts';
 import { passwordFromFile } from '../secrets.ts';
 import { openKeystore } from './common.ts';
-import { storeNewKey } from './newaccount.ts';
+import { commandKeyWriter } from './newaccount.ts';
+import { storeKey } from '../../core/accounts.ts';
 
 /** Go's `%q` of a single byte (a quoted character literal such as `'x'` or `'\n'`). */
 function quoteByte(b: number): string {
@@ -91,7 +92,7 @@ export async function run(ctx: CliContext): Promise<void> {
       if (first !== second) throw new Error('Passwords do not match');
       const problem = validatePasswordFormat(first);
       if (problem) throw new Error(`password requirements not met: ${problem}`);
-      const entry = await storeNewKey(ctx, keystore, priv, first);
+      const entry = await storeKey(commandKeyWriter(ctx, keystore), priv, first);
       ui.showInfo(
         `Key imported:\n  Address ${toChecksumAddress(entry.address)}\n  Keystore file: ${entry.path}\n\n` +
           'The key is now encrypted; losing the password will result in permanently losing\n' +
