@@ -102,9 +102,6 @@ export function resolveLimits(limits: Partial<SandboxLimits> = {}): SandboxLimit
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** Thrown inside an evaluation when the QuickJS glue itself failed (the instance is then discarded). */
-class InstanceFailure extends Error {}
-
 /** Runs rule evaluations, one at a time, each in a brand-new QuickJS runtime. */
 export class RuleSandbox {
   readonly limits: SandboxLimits;
