@@ -1,0 +1,27 @@
+// --approval-timeout: an approval or input request nobody answers is rejected; answered ones and notifications pass.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withApprovalTimeout } from '../../../adapters/ui/timeout.ts';
+import { defaultMeta } from '../../../core/rpc.ts';
+import { ScriptedApprover, silentLogger } from '../../support/fakes.ts';
+
+test('unanswered requests are rejected after the deadline; answers and notifications pass through', async () => {
+  const next = new ScriptedApprover();
+  const never = new Promise<never>(() => {});
+  const slow = Object.assign(Object.create(next) as ScriptedApprover, {
+    approveListing: () => never,
+    onInputRequired: () => never,
+  });
+  const warned: string[] = [];
+  const logger = { ...silentLogger, warn: (m: string) => warned.push(m) };
+  const ui = withApprovalTimeout(slow, 30, logger);
+  await assert.rejects(ui.approveListing({ accounts: [], meta: defaultMeta() }), {
+    code: -32000,
+    message: 'request timed out waiting for approval (0.03 s)',
+  });
+  await assert.rejects(ui.onInputRequired({ title: 'Account password', prompt: 'p', isPassword: true }), /timed out/);
+  assert.deepEqual(warned, ['Approval timed out, request rejected', 'Approval timed out, request rejected']);
+  assert.deepEqual(await ui.approveNewAccount({ meta: defaultMeta() }), { approved: true });
+  ui.showError('boom');
+  assert.deepEqual(next.errors, ['boom']);
+});
