@@ -1,6 +1,8 @@
 // RLP: a plain encoder, and a strict streaming decoder that accepts and rejects exactly what go-ethereum's
 // reflection decoder does, with its error texts (`rlp: <what> for <Go type>, decoding into (T).Field`).
 
+import { concatBytes } from './bytes.ts';
+
 /** An encodable value: a byte string, a non-negative integer (minimal big-endian), or a list. */
 export type RlpItem = Uint8Array | bigint | RlpItem[];
 
@@ -48,14 +50,8 @@ function encodeInto(item: RlpItem, out: Uint8Array[]): number {
 /** RLP encoding of a byte string, integer or (nested) list. */
 export function rlpEncode(item: RlpItem): Uint8Array {
   const parts: Uint8Array[] = [];
-  const len = encodeInto(item, parts);
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  encodeInto(item, parts);
+  return concatBytes(...parts);
 }
 
 // ---------------------------------------------------------------------------------------------------------

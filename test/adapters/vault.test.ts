@@ -7,11 +7,12 @@ import { utf8 } from '../../core/bytes.ts';
 import { decryptMasterSeed, encryptMasterSeed, LIGHT_SCRYPT } from '../../core/masterseed.ts';
 import { ERR_AUTH } from '../../core/kvstore.ts';
 import { deriveVault } from '../../core/vault.ts';
-import type { LogAttrs, Logger, Random } from '../../core/ports.ts';
+import type { LogAttrs, Logger } from '../../core/ports.ts';
 import { NodeKdf } from '../../adapters/crypto/kdf.ts';
 import { goFileModeString, goOsError, GoOsError, writeFileAtomic } from '../../adapters/fs/atomic.ts';
 import { FileSecretStore } from '../../adapters/vault/file-store.ts';
 import { openVault, readMasterSeedFile, writeMasterSeedFile } from '../../adapters/vault/masterseed-file.ts';
+import { fixedRandom } from '../support/fakes.ts';
 
 const kdf = new NodeKdf();
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -20,16 +21,6 @@ const fill = (len: number, b: number) => new Uint8Array(len).fill(b);
 const seed256 = Uint8Array.from({ length: 256 }, (_, i) => i); // the §5.1 seed
 const keys = deriveVault(seed256);
 
-function fixedRandom(...chunks: Uint8Array[]): Random {
-  return {
-    bytes(n: number): Uint8Array {
-      const c = chunks.shift();
-      assert.ok(c, 'unexpected random draw');
-      assert.equal(c.length, n);
-      return c;
-    },
-  };
-}
 
 interface LogLine {
   level: string;

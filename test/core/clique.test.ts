@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts';
+import { concatBytes, fromHex, toHex } from '../../core/bytes.ts';
 import {
   cliqueRlp,
   cliqueSealHash,
@@ -16,6 +16,7 @@ import { rlpEncode, type RlpItem } from '../../core/rlp.ts';
 import { addressOfPrivateKey, signDigest } from '../../core/secp256k1.ts';
 import { makeCliqueChain } from '../support/clique-chain.ts';
 import { noVectors, readVector } from '../support/vectors.ts';
+import { selfTestCliqueHeader } from '../../adapters/ui/stdio-selftest.ts';
 
 interface CliqueVector {
   id: string;
@@ -78,29 +79,9 @@ test('every clique vector: decode, seal payload, message, signature', { skip: no
   assert.equal(rejected, 1);
 });
 
-function selfTestHeader(): Header {
-  const z = (n: number) => new Uint8Array(n);
-  return {
-    parentHash: z(32),
-    uncleHash: z(32),
-    coinbase: z(20),
-    root: z(32),
-    txHash: z(32),
-    receiptHash: z(32),
-    bloom: z(256),
-    difficulty: 1337n,
-    number: 1337n,
-    gasLimit: 1338n,
-    gasUsed: 1338n,
-    time: 1338n,
-    extra: utf8('Extra data Extra data Extra data  Extra data  Extra data  Extra data  Extra data Extra data'),
-    mixDigest: z(32),
-    nonce: z(8),
-  };
-}
 
 test('the --stdio-ui-test clique header (ui-api §6)', () => {
-  const h = selfTestHeader();
+  const h = selfTestCliqueHeader();
   assert.equal(h.extra.length, 91);
   const rlp = encodeHeader(h);
   const p = cliqueSealPayload(decodeCliqueHeader(rlp));
@@ -143,20 +124,20 @@ function decodeError(rlp: Uint8Array): string {
 const hash32 = new Uint8Array(32);
 const IDX = { parentHash: 0, coinbase: 2, bloom: 6, difficulty: 7, number: 8, gasLimit: 9, time: 11, extra: 12, nonce: 14 };
 const withItem = (i: number, raw: Uint8Array, extra: Uint8Array[] = []) => {
-  const it = items(selfTestHeader());
+  const it = items(selfTestCliqueHeader());
   it[i] = raw;
   return list([...it, ...extra]);
 };
 
 test('header decoding errors carry go-ethereum rlp texts', () => {
-  const good = encodeHeader(selfTestHeader());
-  assert.equal(list(items(selfTestHeader())).length, good.length);
-  assert.deepEqual(list(items(selfTestHeader())), good);
+  const good = encodeHeader(selfTestCliqueHeader());
+  assert.equal(list(items(selfTestCliqueHeader())).length, good.length);
+  assert.deepEqual(list(items(selfTestCliqueHeader())), good);
   const at = (field: string) => `, decoding into (types.Header).${field}`;
   const cases: [Uint8Array, string][] = [
     [new Uint8Array(0), 'EOF'],
     [fromHex('c0'), 'rlp: too few elements for types.Header'],
-    [list(items(selfTestHeader()).slice(0, 14)), 'rlp: too few elements for types.Header'],
+    [list(items(selfTestCliqueHeader()).slice(0, 14)), 'rlp: too few elements for types.Header'],
     [fromHex('80'), 'rlp: expected input list for types.Header'],
     [concatBytes(good, Uint8Array.of(0)), 'rlp: input contains more than one value'],
     [good.subarray(0, good.length - 1), 'rlp: value size exceeds available input length'],
@@ -187,7 +168,7 @@ test('header decoding errors carry go-ethereum rlp texts', () => {
 });
 
 test('optional trailing fields decode, re-encode, and only baseFee is sealable', () => {
-  const base = selfTestHeader();
+  const base = selfTestCliqueHeader();
   const london: Header = { ...base, baseFee: 0n };
   const decoded = decodeCliqueHeader(encodeHeader(london));
   assert.equal(decoded.baseFee, 0n);

@@ -14,21 +14,12 @@ import {
 } from '../../core/masterseed.ts';
 import { encryptSecret } from '../../core/secret-storage.ts';
 import { deriveVault } from '../../core/vault.ts';
-import type { Kdf, Random } from '../../core/ports.ts';
+import type { Kdf } from '../../core/ports.ts';
 import { NodeKdf } from '../../adapters/crypto/kdf.ts';
+import { fixedRandom } from '../support/fakes.ts';
 
 const kdf: Kdf = new NodeKdf();
 
-function fixedRandom(...chunks: Uint8Array[]): Random {
-  return {
-    bytes(n: number): Uint8Array {
-      const c = chunks.shift();
-      assert.ok(c, 'unexpected random draw');
-      assert.equal(c.length, n);
-      return c;
-    },
-  };
-}
 const fill = (len: number, b: number) => new Uint8Array(len).fill(b);
 const seed256 = Uint8Array.from({ length: 256 }, (_, i) => i);
 

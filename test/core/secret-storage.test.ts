@@ -7,21 +7,12 @@ import type { CryptoJson } from '../../core/secret-storage.ts';
 import type { Kdf, Random } from '../../core/ports.ts';
 import { NodeKdf } from '../../adapters/crypto/kdf.ts';
 import { noVectors, readVector, readVectorText } from '../support/vectors.ts';
+import { fixedRandom } from '../support/fakes.ts';
 
 const kdf: Kdf = new NodeKdf();
 const LIGHT = { n: 4096, p: 6 };
 
 /** A Random that hands out the given byte strings in order. */
-function fixedRandom(...chunks: Uint8Array[]): Random {
-  return {
-    bytes(n: number): Uint8Array {
-      const c = chunks.shift();
-      assert.ok(c, 'unexpected random draw');
-      assert.equal(c.length, n);
-      return c;
-    },
-  };
-}
 const fill = (len: number, b: number) => new Uint8Array(len).fill(b);
 const seed256 = Uint8Array.from({ length: 256 }, (_, i) => i);
 

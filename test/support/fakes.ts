@@ -1,4 +1,5 @@
 // In-memory fakes of the core ports, so core/ runs with no adapter at all.
+import assert from 'node:assert/strict';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -37,6 +38,18 @@ export class CountingKdf implements Kdf {
   pbkdf2Sha256(password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array> {
     return pbkdf2Async(sha256, password, salt, { c: iterations, dkLen });
   }
+}
+
+/** Hands out exactly the given chunks, in order; a draw of another size or one too many fails the test. */
+export function fixedRandom(...chunks: Uint8Array[]): Random {
+  return {
+    bytes(n: number): Uint8Array {
+      const c = chunks.shift();
+      assert.ok(c, 'unexpected random draw');
+      assert.equal(c.length, n);
+      return c;
+    },
+  };
 }
 
 /** Deterministic "random" bytes from a counter. */
