@@ -2,6 +2,7 @@
 // account_signData, account_signTypedData, account_signGnosisSafeTx, account_ecRecover and account_version.
 // Everything the world provides arrives through ports; the approver is clef's UI interface (console, stdio UI,
 // or the rules engine in front of either).
+import { base64 } from '@scure/base';
 import { toChecksumAddress, toHex, toHexRaw, wipe, keccak256, type Address } from './bytes.ts';
 import { InternalError, RequestDeniedError, SignerError, UnknownAccountError, errorMessage } from './errors.ts';
 import type { Json, MixedcaseAddress } from './gojson.ts';
@@ -239,7 +240,7 @@ export class Signer implements ExternalApi {
       const res = await approver.approveSignData({
         content_type: p.contentType,
         address: addr.toJSON(),
-        raw_data: base64(p.rawData),
+        raw_data: base64.encode(p.rawData), // standard, padded: Go's JSON encoding of []byte
         messages: p.messages,
         call_info: callInfo,
         hash: toHex(p.hash),
@@ -332,11 +333,5 @@ function typedPrepared(rawData: Uint8Array, messages: NameValueType[]): Prepared
   return { contentType: 'data/typed', rawData, hash: keccak256(rawData), messages, clique: false };
 }
 
-/** Standard base64 with padding (Go's encoding of a byte slice in JSON). */
-function base64(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return btoa(s);
-}
 
 export { toHexRaw };
