@@ -15,6 +15,7 @@ import { TrezorDisconnectedError, TrezorDriver, TrezorError, TrezorRejectedError
 import { rawSignedTx, signingDigest, toTrezorTx, type TrezorTx } from '../../../../adapters/usb/trezor/tx.ts';
 import { InMemoryPipe, TrezorEmulator, type TrezorEmulatorOptions } from '../../../support/usb/trezor-emulator.ts';
 import { projectRoot } from '../../../support/vectors.ts';
+import type { UserInputRequest } from '../../../../core/ports.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const H = 0x80000000;
@@ -371,4 +372,26 @@ test('toTrezorTx: SendTxArgs → legacy / 1559; type 1 and blob transactions are
     () => toTrezorTx(decodeSendTxArgs({ ...base, maxFeePerGas: '0x2', blobVersionedHashes: ['0x01' + '00'.repeat(31)] } as Json), 1n),
     /blob \(type 3\)/,
   );
+});
+
+test('trezorUiFor: PIN and passphrase are asked through onInputRequired with clef\'s wording', async () => {
+  const { trezorUiFor, TREZOR_PIN_REQUEST } = await import('../../../../adapters/usb/trezor/ui.ts');
+  const asked: UserInputRequest[] = [];
+  let emu!: TrezorEmulator;
+  const ui = trezorUiFor({
+    onInputRequired: async (req) => {
+      asked.push(req);
+      return { text: req.prompt.startsWith('Pin') ? emu.encodePin('86') : 'correct horse' };
+    },
+  });
+  const s = setup({ pin: '86', passphrase: '' }, ui);
+  emu = s.emu;
+  await s.driver.init();
+  assert.equal(await s.driver.getAddress(path(0)), ethersAddress(0, 'correct horse'));
+  assert.equal(asked.length, 2);
+  assert.deepEqual(asked[0], { title: 'Trezor unlock', prompt: 'Pin required to open Trezor wallet\nLook at the device for number positions\n\n7 | 8 | 9\n--+---+--\n4 | 5 | 6\n--+---+--\n1 | 2 | 3\n\n', isPassword: true });
+  assert.deepEqual(asked[0], TREZOR_PIN_REQUEST);
+  assert.equal(asked[1].title, 'Trezor unlock');
+  assert.equal(asked[1].isPassword, true);
+  assert.match(asked[1].prompt, /^Passphrase required/);
 });
