@@ -68,6 +68,8 @@ export class TrezorDisconnectedError extends TrezorError {}
 const EMPTY = new Uint8Array(0);
 /** A PinMatrixAck carries positions 1–9; the firmware accepts at most 50 of them. */
 const PIN_POSITIONS = /^[1-9]{1,50}$/;
+/** The firmware's passphrase limit (MAX_PASSPHRASE_LEN). */
+const MAX_PASSPHRASE_BYTES = 50;
 
 /**
  * One Trezor on one PacketPipe. Requests are serialised (the device handles one exchange at a time). Paths are
@@ -241,7 +243,12 @@ export class TrezorDriver {
           break;
         }
         case MessageType.PassphraseRequest: {
-          const passphrase = await this.ask(() => this.ui.passphrase(), 'passphrase entry', true);
+          // NFKD as BIP-39 (and trezorlib) normalise it; the firmware takes at most 50 bytes.
+          const passphrase = (await this.ask(() => this.ui.passphrase(), 'passphrase entry', true)).normalize('NFKD');
+          if (new TextEncoder().encode(passphrase).length > MAX_PASSPHRASE_BYTES) {
+            await this.cancel();
+            throw new TrezorError(`the Trezor passphrase is limited to ${MAX_PASSPHRASE_BYTES} bytes (UTF-8)`);
+          }
           await this.send(MessageType.PassphraseAck, encodePassphraseAck(passphrase));
           break;
         }

@@ -323,6 +323,11 @@ test('passphrase: the device asks once per session and the passphrase changes th
   await driver.init();
   assert.equal(await driver.getAddress(path(0)), ethersAddress(0));
   assert.equal(asked, 2);
+  // Over the firmware's 50 bytes: refused before it reaches the device, the request is cancelled there.
+  passphrase = 'ä'.repeat(26); // 52 bytes in UTF-8 (NFKD: a + combining diaeresis = 78)
+  await driver.init();
+  await assert.rejects(driver.getAddress(path(0)), /passphrase is limited to 50 bytes/);
+  assert.equal(emu.received.at(-1), 'Cancel');
 });
 
 test('unplugged mid-request: a clear disconnection error, also while calldata is streamed', async () => {
