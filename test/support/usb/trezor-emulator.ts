@@ -62,6 +62,11 @@ export interface TrezorEmulatorOptions {
   rejectNext?: boolean;
   /** Old firmware behaviour: legacy signature_v carries only the low byte of chainId*2+35+parity. */
   lowByteV?: boolean;
+  /**
+   * The PIN matrix shows the digits in keypad order (position p = digit p), so the PIN is typed as itself: for
+   * tests where the device runs in another process and its screen cannot be read. Default: scrambled anew each time.
+   */
+  fixedPinMatrix?: boolean;
 }
 
 interface Out {
@@ -83,8 +88,6 @@ class DeviceFailure {
 }
 
 type Flow<R> = Generator<Out, R, WireMessage>;
-
-const KEYPAD = '789456123'; // position p (1-9) of the matrix as laid out on the screen, row by row
 
 /** A Trezor One-like device on the far side of 64-byte reports. */
 export class TrezorEmulator {
@@ -242,12 +245,12 @@ export class TrezorEmulator {
     if (this.unlocked) return;
     const digits = [1, 2, 3, 4, 5, 6, 7, 8, 9];
     const rnd = crypto.getRandomValues(new Uint32Array(9));
-    for (let i = 8; i > 0; i--) {
+    // Positions are numbered like a keypad (7 8 9 / 4 5 6 / 1 2 3); position p shows digits[p - 1].
+    for (let i = 8; i > 0 && !this.opts.fixedPinMatrix; i--) {
       const j = rnd[i] % (i + 1);
       [digits[i], digits[j]] = [digits[j], digits[i]];
     }
-    // Screen row by row is 7 8 9 / 4 5 6 / 1 2 3; position p shows digits[KEYPAD.indexOf(p)].
-    this.pinMatrix = Array.from({ length: 9 }, (_, i) => digits[KEYPAD.indexOf(String(i + 1))]);
+    this.pinMatrix = digits;
     let ack: WireMessage;
     try {
       ack = yield* this.call({ type: T.PinMatrixRequest, payload: new ProtoWriter().uint(1, 1).finish() }, T.PinMatrixAck, F.PinCancelled);
