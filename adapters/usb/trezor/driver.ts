@@ -53,6 +53,11 @@ export class TrezorError extends SignerError {
     super(message);
     if (failure !== undefined) this.failure = failure;
   }
+
+  /** The user said no on the device. */
+  get rejected(): boolean {
+    return this.failure === 'Failure_ActionCancelled';
+  }
 }
 
 /** The user pressed "reject" on the device (Failure_ActionCancelled). */
@@ -255,6 +260,7 @@ export class TrezorDriver {
         case MessageType.Failure:
           throw this.failure(reply.payload, what);
         default:
+          await this.cancel(); // leave the device idle for the next request
           throw new TrezorError(
             `unexpected Trezor reply to ${what}: expected ${expect.map(messageTypeName).join(' or ')}, got ${messageTypeName(reply.type)}`,
           );

@@ -248,6 +248,7 @@ test('rejection on the device: a clear error, and the device keeps serving', asy
     assert.ok(e instanceof TrezorRejectedError);
     assert.equal((e as TrezorError).message, 'request rejected on the device');
     assert.equal((e as TrezorError).failure, 'Failure_ActionCancelled');
+    assert.equal((e as TrezorError).rejected, true);
     return true;
   });
   emu.rejectNext();
@@ -288,6 +289,7 @@ test('PIN: a wrong PIN is a named error and the next correct one unlocks; a decl
     assert.ok(e instanceof TrezorError);
     assert.match((e as Error).message, /wrong PIN/);
     assert.equal((e as TrezorError).failure, 'Failure_PinInvalid');
+    assert.equal((e as TrezorError).rejected, false);
     return true;
   });
   // Positions outside 1–9 never reach the device.
