@@ -44,7 +44,7 @@ const NAMES = new Map<number, string>(Object.entries(T).map(([k, v]) => [v, k]))
 /** Failure codes (messages-common.proto). */
 const F = { UnexpectedMessage: 1, DataError: 3, ActionCancelled: 4, PinCancelled: 6, PinInvalid: 7, NotInitialized: 11, FirmwareError: 99 } as const;
 /** ButtonRequest codes used. */
-const B = { Other: 1, ConfirmOutput: 3, SignTx: 8, Address: 10 } as const;
+const B = { Other: 1, ConfirmOutput: 3, SignTx: 8, Address: 10, PinEntry: 20 } as const;
 /** The largest chain id whose full V (2*id+35+parity) fits the uint32 signature_v (sign_tx.py). */
 const MAX_CHAIN_ID = Math.floor((0xffffffff - 36) / 2);
 
@@ -67,6 +67,12 @@ export interface TrezorEmulatorOptions {
    * tests where the device runs in another process and its screen cannot be read. Default: scrambled anew each time.
    */
   fixedPinMatrix?: boolean;
+  /**
+   * 'one' (default): Trezor One 1.12.1, PIN through PinMatrixRequest. 'T': a Model T-like core firmware 2.8.1: the
+   * PIN is typed on the device's touch screen (ButtonRequest_PinEntry, no PinMatrixRequest) and there is no
+   * EthereumSignTypedHash handler (Failure_UnexpectedMessage), as in trezor-firmware's workflow_handlers.py.
+   */
+  model?: 'one' | 'T';
 }
 
 interface Out {
@@ -195,6 +201,7 @@ export class TrezorEmulator {
       case T.EthereumSignMessage:
         return yield* this.signMessage(new ProtoReader(msg.payload));
       case T.EthereumSignTypedHash:
+        if (this.opts.model === 'T') throw new DeviceFailure(F.UnexpectedMessage, 'Unexpected message');
         return yield* this.signTypedHash(new ProtoReader(msg.payload));
       default:
         throw new DeviceFailure(F.UnexpectedMessage, 'Unexpected message');
@@ -202,10 +209,11 @@ export class TrezorEmulator {
   }
 
   private features(): Out {
+    const modelT = this.opts.model === 'T';
     const w = new ProtoWriter()
       .string(1, 'trezor.io')
-      .uint(2, 1)
-      .uint(3, 12)
+      .uint(2, modelT ? 2 : 1)
+      .uint(3, modelT ? 8 : 12)
       .uint(4, 1)
       .bool(5, false)
       .string(6, 'EMULATOR0000000000000001')
@@ -215,7 +223,7 @@ export class TrezorEmulator {
       .string(10, 'clef-ts test device')
       .bool(12, true)
       .bool(16, this.unlocked)
-      .string(21, '1')
+      .string(21, modelT ? 'T' : '1')
       .uint(30, 1)
       .uint(30, 7)
       .bytes(35, this.sessionId);
@@ -243,6 +251,12 @@ export class TrezorEmulator {
   /** PIN check on a locked device: positions on a freshly scrambled matrix. */
   private *unlock(): Flow<void> {
     if (this.unlocked) return;
+    if (this.opts.model === 'T') {
+      // Typed on the touch screen: the host only acknowledges; the emulated user types the right PIN.
+      yield* this.call({ type: T.ButtonRequest, payload: new ProtoWriter().uint(1, B.PinEntry).finish() }, T.ButtonAck, F.PinCancelled);
+      this.unlocked = true;
+      return;
+    }
     const digits = [1, 2, 3, 4, 5, 6, 7, 8, 9];
     const rnd = crypto.getRandomValues(new Uint32Array(9));
     // Positions are numbered like a keypad (7 8 9 / 4 5 6 / 1 2 3); position p shows digits[p - 1].

@@ -402,3 +402,19 @@ test('trezorUiFor: PIN and passphrase are asked through onInputRequired with cle
   assert.equal(asked[1].isPassword, true);
   assert.match(asked[1].prompt, /^Passphrase required/);
 });
+
+test('Model T-like firmware: PIN typed on the device, 1559 signing, and EthereumSignTypedHash named as unsupported', async () => {
+  const { driver, emu } = setup({ model: 'T', pin: '9999' });
+  const f = await driver.init();
+  assert.equal(f.model, 'T');
+  assert.equal(f.majorVersion, 2);
+  assert.equal(await driver.getAddress(path(0)), ethersAddress(0)); // noUi: ui.pin() would throw
+  assert.ok(!emu.received.includes('PinMatrixAck'));
+  const tx: TrezorTx = { type: 2, chainId: 1n, nonce: 0n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, gas: 21000n, to: TO, value: 1n, data: new Uint8Array(0), accessList: [] };
+  assert.equal(decoded(tx, await driver.signTx(path(0), tx)).from?.toLowerCase(), ethersAddress(0));
+  await assert.rejects(driver.signTypedHash(path(0), new Uint8Array(32), new Uint8Array(32)), (e: unknown) => {
+    assert.ok(e instanceof TrezorError);
+    assert.equal((e as Error).message, 'this Trezor (firmware 2.8.1) does not support EthereumSignTypedHash (Failure_UnexpectedMessage: Unexpected message)');
+    return true;
+  });
+});
