@@ -123,7 +123,7 @@ export class TrezorDriver {
       const expected = await this.address(path);
       const to = tx.to === null ? '' : toChecksumAddress(tx.to);
       const what = tx.type === 0 ? 'EthereumSignTx' : 'EthereumSignTxEIP1559';
-      const request =
+      const request = encoded(() =>
         tx.type === 0
           ? encodeEthereumSignTx({ addressN: path, nonce: tx.nonce, gasPrice: tx.gasPrice, gasLimit: tx.gas, to, value: tx.value, data: tx.data, chainId: tx.chainId })
           : encodeEthereumSignTxEIP1559({
@@ -137,7 +137,8 @@ export class TrezorDriver {
               data: tx.data,
               chainId: tx.chainId,
               accessList: tx.accessList.map((t) => ({ address: toChecksumAddress(t.address), storageKeys: t.storageKeys })),
-            });
+            }),
+      );
       const type = tx.type === 0 ? MessageType.EthereumSignTx : MessageType.EthereumSignTxEIP1559;
       let reply = decodeEthereumTxRequest((await this.call(type, request, [MessageType.EthereumTxRequest], what)).payload);
       let sent = Math.min(DATA_CHUNK_SIZE, tx.data.length);
@@ -168,7 +169,7 @@ export class TrezorDriver {
    */
   signMessage(path: number[], msg: Uint8Array): Promise<Uint8Array> {
     return this.exclusive(async () => {
-      const reply = await this.call(MessageType.EthereumSignMessage, encodeEthereumSignMessage(path, msg), [MessageType.EthereumMessageSignature], 'EthereumSignMessage');
+      const reply = await this.call(MessageType.EthereumSignMessage, encoded(() => encodeEthereumSignMessage(path, msg)), [MessageType.EthereumMessageSignature], 'EthereumSignMessage');
       const { signature, address } = decodeEthereumMessageSignature(reply.payload);
       return this.checkedSignature(path, textHash(msg), signature, address);
     });
@@ -185,7 +186,7 @@ export class TrezorDriver {
       if (messageHash !== null && messageHash.length !== 32) throw new TrezorError('the EIP-712 message hash must be 32 bytes');
       const reply = await this.call(
         MessageType.EthereumSignTypedHash,
-        encodeEthereumSignTypedHash(path, domainSeparatorHash, messageHash),
+        encoded(() => encodeEthereumSignTypedHash(path, domainSeparatorHash, messageHash)),
         [MessageType.EthereumTypedDataSignature],
         'EthereumSignTypedHash',
       );
@@ -209,7 +210,7 @@ export class TrezorDriver {
     const key = path.join('/');
     const cached = this.addresses.get(key);
     if (cached) return cached;
-    const reply = await this.call(MessageType.EthereumGetAddress, encodeEthereumGetAddress(path), [MessageType.EthereumAddress], 'EthereumGetAddress');
+    const reply = await this.call(MessageType.EthereumGetAddress, encoded(() => encodeEthereumGetAddress(path)), [MessageType.EthereumAddress], 'EthereumGetAddress');
     const addr = parseDeviceAddress(decodeEthereumAddress(reply.payload));
     this.addresses.set(key, addr);
     return addr;
@@ -340,6 +341,16 @@ export class TrezorDriver {
     this.features = null;
     this.addresses.clear();
     return new TrezorDisconnectedError(`Trezor disconnected or not responding: ${errorMessage(e)}`);
+  }
+}
+
+/** A request encoded, with out-of-range inputs (path components, quantities, chain id) as TrezorErrors. */
+function encoded(encode: () => Uint8Array): Uint8Array {
+  try {
+    return encode();
+  } catch (e) {
+    if (e instanceof RangeError) throw new TrezorError(e.message);
+    throw e;
   }
 }
 

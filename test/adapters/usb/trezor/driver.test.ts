@@ -418,3 +418,15 @@ test('Model T-like firmware: PIN typed on the device, 1559 signing, and Ethereum
     return true;
   });
 });
+
+test('inputs the device cannot take are TrezorErrors before anything is sent', async () => {
+  const { driver, pipe } = setup();
+  await driver.init();
+  const sent = pipe.written.length;
+  await assert.rejects(driver.getAddress([2 ** 32]), (e: unknown) => e instanceof TrezorError && /bad derivation path component/.test((e as Error).message));
+  await assert.rejects(driver.signTx(path(0), { ...legacy(1n), value: 1n << 256n }), (e: unknown) => e instanceof TrezorError && /value out of range/.test((e as Error).message));
+  await assert.rejects(driver.signTx(path(0), legacy(0n)), /EIP-155 chain id/);
+  await assert.rejects(driver.signTx(path(0), legacy(1n << 64n)), (e: unknown) => e instanceof TrezorError && /chain id/.test((e as Error).message));
+  await assert.rejects(driver.signTx(path(0), { ...legacy(1n), to: null }), /contract creation without data/);
+  assert.equal(pipe.written.length - sent, 1, 'only the EthereumGetAddress of path 0 went out (one report)');
+});
