@@ -335,12 +335,23 @@ export class TrezorEmulator {
     if (to === '' && dataLength === 0) throw new DeviceFailure(F.DataError, 'Contract creation without data');
     const priv = yield* this.key(r.repeatedUint32(1));
 
-    yield* this.confirm(B.SignTx); // recipient and amount
+    // Trezor One (ethereum.c) confirms recipient, amount and fee first, then streams the rest of the calldata;
+    // core firmware (sign_tx.py) first loads up to 6144 bytes, confirms, and loads the rest while confirming.
+    const modelT = this.opts.model === 'T';
+    if (!modelT) {
+      yield* this.confirm(B.ConfirmOutput);
+      yield* this.confirm(B.SignTx);
+    }
     this.chunkRequests = [];
     const data = new Uint8Array(dataLength);
     data.set(initial);
     let got = initial.length;
+    let confirmed = !modelT;
     while (got < dataLength) {
+      if (!confirmed && got >= Math.min(dataLength, 6144)) {
+        yield* this.confirm(B.SignTx);
+        confirmed = true;
+      }
       const want = Math.min(dataLength - got, 1024);
       this.chunkRequests.push(want);
       const ack = yield* this.call({ type: T.EthereumTxRequest, payload: new ProtoWriter().uint(1, want).finish() }, T.EthereumTxAck);
@@ -350,7 +361,7 @@ export class TrezorEmulator {
       data.set(chunk, got);
       got += chunk.length;
     }
-    yield* this.confirm(B.SignTx); // fee
+    if (!confirmed) yield* this.confirm(B.SignTx);
 
     const toBytes = to === '' ? new Uint8Array(0) : hexBytes(to.replace(/^0x/i, ''));
     const b = (n: number) => r.bytes(n) ?? new Uint8Array(0);

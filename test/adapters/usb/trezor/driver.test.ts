@@ -337,15 +337,15 @@ test('unplugged mid-request: a clear disconnection error, also while calldata is
   const { driver, pipe, emu } = setup();
   await driver.init();
   await driver.getAddress(path(0));
-  // EthereumSignTx with 1024 bytes of initial data takes 18 reports, ButtonAck one, the first EthereumTxAck
-  // (1024 more bytes) 17: the cable is pulled in the middle of that one.
+  // EthereumSignTx with 1024 bytes of initial data takes 18 reports, the two ButtonAcks one each, the first
+  // EthereumTxAck (1024 more bytes) 17: the cable is pulled in the middle of that one.
   pipe.unplugAfterWrites(25);
   await assert.rejects(driver.signTx(path(0), legacy(1n, data)), (e: unknown) => {
     assert.ok(e instanceof TrezorDisconnectedError);
     assert.match((e as Error).message, /Trezor disconnected or not responding: LIBUSB_ERROR_NO_DEVICE/);
     return true;
   });
-  assert.deepEqual(emu.received.slice(-2), ['EthereumSignTx', 'ButtonAck'], 'cut while the calldata was streamed');
+  assert.deepEqual(emu.received.slice(-3), ['EthereumSignTx', 'ButtonAck', 'ButtonAck'], 'cut while the calldata was streamed');
   assert.equal(driver.features, null);
   await assert.rejects(driver.getAddress(path(0)), TrezorDisconnectedError);
 });
@@ -412,6 +412,13 @@ test('Model T-like firmware: PIN typed on the device, 1559 signing, and Ethereum
   assert.ok(!emu.received.includes('PinMatrixAck'));
   const tx: TrezorTx = { type: 2, chainId: 1n, nonce: 0n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, gas: 21000n, to: TO, value: 1n, data: new Uint8Array(0), accessList: [] };
   assert.equal(decoded(tx, await driver.signTx(path(0), tx)).from?.toLowerCase(), ethersAddress(0));
+  // Core firmware loads 6144 bytes of calldata before its confirmation screen and the rest after it.
+  const big: TrezorTx = { ...tx, data: new Uint8Array(7000).fill(0x5a) };
+  const start = emu.received.length;
+  assert.equal(decoded(big, await driver.signTx(path(0), big)).from?.toLowerCase(), ethersAddress(0));
+  assert.deepEqual(emu.chunkRequests, [1024, 1024, 1024, 1024, 1024, 856]);
+  const seq = emu.received.slice(start).filter((n) => n === 'EthereumTxAck' || n === 'ButtonAck');
+  assert.equal(seq.indexOf('ButtonAck'), 5, `five chunks (to 6144 bytes) before the first confirmation: ${seq.join(' ')}`);
   await assert.rejects(driver.signTypedHash(path(0), new Uint8Array(32), new Uint8Array(32)), (e: unknown) => {
     assert.ok(e instanceof TrezorError);
     assert.equal((e as Error).message, 'this Trezor (firmware 2.8.1) does not support EthereumSignTypedHash (Failure_UnexpectedMessage: Unexpected message)');
