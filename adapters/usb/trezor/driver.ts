@@ -177,8 +177,10 @@ export class TrezorDriver {
 
   /**
    * EthereumSignTypedHash: signs keccak256(0x19 0x01 ‖ domainSeparatorHash ‖ messageHash), or without the
-   * message hash for domain-only data (primaryType EIP712Domain). Trezor One firmware ≥ 1.10.5 has this message;
-   * newer models want the whole typed data and answer Failure_UnexpectedMessage. Returns R ‖ S ‖ V, V = 0/1.
+   * message hash (null) for EIP-712 domain-only data. clef's digest always includes the struct hash, also for
+   * primaryType EIP712Domain: pass core/eip712 `hashTypedData(td).structHash` to sign what clef signs. Trezor One
+   * firmware has this message; core firmware (Model T, Safe) wants the whole typed data and answers
+   * Failure_UnexpectedMessage, reported as "does not support EthereumSignTypedHash". Returns R ‖ S ‖ V, V = 0/1.
    */
   signTypedHash(path: number[], domainSeparatorHash: Uint8Array, messageHash: Uint8Array | null): Promise<Uint8Array> {
     return this.exclusive(async () => {

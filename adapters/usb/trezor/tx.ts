@@ -24,7 +24,7 @@ export interface TrezorLegacyTx extends TrezorTxCommon {
   gasPrice: bigint;
 }
 
-/** An EIP-1559 (type 2) transaction (EthereumSignTxEIP1559; Trezor One ≥ 1.10.4, Model T ≥ 2.4.2). */
+/** An EIP-1559 (type 2) transaction (EthereumSignTxEIP1559; firmware from 2021 on, older answers Failure_UnexpectedMessage). */
 export interface TrezorEip1559Tx extends TrezorTxCommon {
   type: 2;
   maxFeePerGas: bigint;
