@@ -437,3 +437,21 @@ test('inputs the device cannot take are TrezorErrors before anything is sent', a
   await assert.rejects(driver.signTx(path(0), { ...legacy(1n), to: null }), /contract creation without data/);
   assert.equal(pipe.written.length - sent, 1, 'only the EthereumGetAddress of path 0 went out (one report)');
 });
+
+test('two devices at once: separate drivers, separate seeds, interleaved requests', async () => {
+  const other = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+  const a = setup();
+  const emuB = new TrezorEmulator({ mnemonic: other, passphrase: '' });
+  const b = new TrezorDriver(new InMemoryPipe(emuB), { ...noUi, passphrase: async () => 'b' });
+  await Promise.all([a.driver.init(), b.init()]);
+  const [addrA, addrB, sigA, sigB] = await Promise.all([
+    a.driver.getAddress(path(0)),
+    b.getAddress(path(0)),
+    a.driver.signTx(path(0), legacy(1n)),
+    b.signTx(path(0), legacy(1n)),
+  ]);
+  assert.equal(addrA, ethersAddress(0));
+  assert.equal(addrB, HDNodeWallet.fromPhrase(other, 'b', "m/44'/60'/0'/0/0").address.toLowerCase());
+  assert.equal(decoded(legacy(1n), sigA).from?.toLowerCase(), addrA);
+  assert.equal(decoded(legacy(1n), sigB).from?.toLowerCase(), addrB);
+});
