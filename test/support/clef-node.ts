@@ -49,3 +49,9 @@ export async function run(argv: [string, string[]], opts: SpawnOptions & { input
     clearTimeout(timer);
   }
 }
+
+/** clef as one node process, in DaemonProcess/runClef's terms (no launcher: signals reach clef itself). */
+export function nodeClef(): { command: string; prefix: string[] } {
+  const [command, prefix] = clefArgv([]);
+  return { command, prefix };
+}
