@@ -5,8 +5,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawnDaemon, type DaemonProcess } from '../support/daemon-process.ts';
+import { join, resolve } from 'node:path';
+import { binaryClef, spawnDaemon, type DaemonProcess } from '../support/daemon-process.ts';
 import { nodeClef } from '../support/clef-node.ts';
 import { GethIpcClient } from '../support/ipc-client.ts';
 import { makeCliqueChain } from '../support/clique-chain.ts';
@@ -18,8 +18,10 @@ after(() => {
   for (const d of daemons) d.kill();
   rmSync(dir, { recursive: true, force: true });
 });
+// CLEF_BINARY=dist/clef runs the same checks against the bun-compiled binary.
+const clef = process.env.CLEF_BINARY ? binaryClef(resolve(process.env.CLEF_BINARY)) : nodeClef();
 const daemon = (args: string[]) => {
-  const d = spawnDaemon(args, { cwd: dir, stdin: 'null', clef: nodeClef() });
+  const d = spawnDaemon(args, { cwd: dir, stdin: 'null', clef });
   daemons.push(d);
   return d;
 };
