@@ -121,6 +121,7 @@ export const DAEMON_LOCK_NAME = 'daemon.lock';
  * socket. The lock of a killed daemon is stale (its pid is gone) and taken over. No configdir yet: nothing to guard.
  */
 function lockConfigdir(configdir: string): FileLock | null {
+  if (configdir === '') return null;
   const path = join(configdir, DAEMON_LOCK_NAME);
   let r: ReturnType<typeof tryLock>;
   try {
