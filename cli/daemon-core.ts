@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage, FatalError } from '../core/errors.ts';
 import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
@@ -24,6 +24,8 @@ import { startHttpServer } from '../adapters/transport/http.ts';
 import { AuditLog, openAuditFile } from '../adapters/audit/audit-log.ts';
 import { loadFourByteDb } from '../adapters/fourbyte/fourbyte-file.ts';
 import { withApprovalTimeout } from '../adapters/ui/timeout.ts';
+import { tryLock, type FileLock } from '../adapters/fs/lock.ts';
+import { hasCode } from '../adapters/fs/atomic.ts';
 
 /** Everything the daemon needs, already resolved from flags and defaults. */
 export interface DaemonOptions {
@@ -111,8 +113,42 @@ async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
   }
 }
 
+/** Name of the lock a daemon holds in its configdir for its whole life. */
+export const DAEMON_LOCK_NAME = 'daemon.lock';
+
+/**
+ * One daemon per configdir: two signers on one vault double-sign under --clique-protect and steal each other's
+ * socket. The lock of a killed daemon is stale (its pid is gone) and taken over. No configdir yet: nothing to guard.
+ */
+function lockConfigdir(configdir: string): FileLock | null {
+  if (configdir === '') return null;
+  const path = join(configdir, DAEMON_LOCK_NAME);
+  let r: ReturnType<typeof tryLock>;
+  try {
+    r = tryLock(path);
+  } catch (e) {
+    if (hasCode(e, 'ENOENT') || hasCode(e, 'ENOTDIR')) return null;
+    throw new FatalError(`cannot lock configdir ${configdir}: ${errorMessage(e)}`);
+  }
+  if ('release' in r) return r;
+  const who = r.owner ? `pid ${r.owner.pid}` : 'another process';
+  throw new FatalError(
+    `another clef daemon (${who}) is running on configdir ${configdir} (lock ${path}): stop it first, two signers on one vault can double-sign`,
+  );
+}
+
 /** Starts the daemon: returns once the endpoints are open. */
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  const daemonLock = lockConfigdir(opts.configdir);
+  try {
+    return await startLockedDaemon(opts, daemonLock);
+  } catch (e) {
+    daemonLock?.release();
+    throw e;
+  }
+}
+
+async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | null): Promise<RunningDaemon> {
   const { logger } = opts;
   const fourByte: FourByteDb = await loadFourByteDb(opts.fourByteCustom, opts.fourByteExtra, logger);
   logger.info('Loaded 4byte database', { embeds: fourByte.stats().embeds, locals: fourByte.stats().locals, local: opts.fourByteCustom });
@@ -257,6 +293,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       signer.close();
       keystore.close();
       if (audit) await audit.close();
+      daemonLock?.release();
     },
   };
 }

@@ -1,7 +1,8 @@
 // Built-in clique double-sign protection (--clique-protect): per sealing account, the highest header height signed
 // and its seal hash, kept in the vault. A different header at a height already signed — or a lower height — is
-// refused; re-signing the identical seal hash is allowed (geth retries). Checks are serialised per account, so of two
-// concurrent different headers at one new height exactly one is signed.
+// refused; re-signing the identical seal hash is allowed (geth retries). Check, signing and record are serialised
+// per account, so of two concurrent different headers at one new height exactly one is signed; only a signature
+// actually made is recorded, and it is released only after its record is durable.
 import { toChecksumAddress, toHex, type Address } from './bytes.ts';
 import { SignerError } from './errors.ts';
 import type { SecretStore } from './ports.ts';
@@ -36,13 +37,16 @@ export function formatCliqueRecord(r: CliqueRecord): string {
 
 /** What the signer asks before sealing a clique header. */
 export interface CliqueProtection {
-  /** Throws a SignerError when signing would double-sign; otherwise records the seal first. */
-  admit(address: Address, seal: CliqueSeal): Promise<void>;
+  /**
+   * Runs `sign` only when sealing `seal` cannot double-sign (else throws a SignerError), and returns its signature
+   * only once the record of that height is durable. A failed `sign` leaves no record.
+   */
+  admit<T>(address: Address, seal: CliqueSeal, sign: () => Promise<T>): Promise<T>;
 }
 
 /** Fail-closed protection for when --clique-protect is on but no vault can hold the record. */
 export const refuseAllClique: CliqueProtection = {
-  async admit(): Promise<void> {
+  async admit(): Promise<never> {
     throw new SignerError('clique protection is on but the master seed is not unlocked: refusing to seal');
   },
 };
@@ -52,8 +56,12 @@ export class CliqueGuard implements CliqueProtection {
 
   constructor(private readonly store: SecretStore) {}
 
-  /** Throws a SignerError when signing `seal` for `address` would double-sign; otherwise records it first. */
-  async admit(address: Address, seal: CliqueSeal): Promise<void> {
+  /**
+   * Check, sign, record — one account at a time, so of two different headers at one new height exactly one is
+   * signed. Nothing is recorded for a signing that failed (a later honest header at that height stays possible);
+   * the signature is only handed out after its record was written (a crash can't forget a released seal).
+   */
+  async admit<T>(address: Address, seal: CliqueSeal, sign: () => Promise<T>): Promise<T> {
     if (seal.cliqueNumber === undefined) throw new SignerError('clique protection: header number unknown');
     const number = seal.cliqueNumber;
     const sealHash = toHex(seal.hash);
@@ -66,14 +74,16 @@ export class CliqueGuard implements CliqueProtection {
     try {
       const last = await this.record(address);
       if (last) {
-        if (number === last.number && sealHash === last.sealHash) return;
+        if (number === last.number && sealHash === last.sealHash) return await sign();
         if (number <= last.number) {
           throw new SignerError(
             `clique protection: refusing to sign header ${number} (${sealHash}): already signed height ${last.number} (${last.sealHash})`,
           );
         }
       }
+      const signature = await sign();
       await this.store.put(cliqueRecordKey(address), formatCliqueRecord({ number, sealHash }));
+      return signature;
     } finally {
       release();
       if (this.locks.get(address) === chained) this.locks.delete(address);

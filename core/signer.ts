@@ -248,12 +248,15 @@ export class Signer implements ExternalApi {
       });
       if (!res.approved) throw new RequestDeniedError();
       const checksummed = addr.checksummed();
-      if (p.clique && this.ports.cliqueGuard) await this.ports.cliqueGuard.admit(addr.address, p);
-      return await this.withKey(addr.address, passwordPrompt.data(checksummed), async (priv) => {
-        const sig = signDigest(priv, p.hash);
-        if (!p.clique) sig[64] += 27;
-        return sig;
-      });
+      const sign = () =>
+        this.withKey(addr.address, passwordPrompt.data(checksummed), async (priv) => {
+          const sig = signDigest(priv, p.hash);
+          if (!p.clique) sig[64] += 27;
+          return sig;
+        });
+      // --clique-protect wraps the signing itself: a failed signing records nothing, a made one is recorded first
+      if (p.clique && this.ports.cliqueGuard) return await this.ports.cliqueGuard.admit(addr.address, p, sign);
+      return await sign();
     } catch (e) {
       approver.showError(errorMessage(e));
       throw e instanceof SignerError ? e : new SignerError(errorMessage(e));

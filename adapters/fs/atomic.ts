@@ -1,6 +1,6 @@
 // Atomic file replacement (temp file + fsync + rename + directory fsync) and Go-style rendering of OS errors,
 // so that messages read exactly like clef's (`stat clef/masterseed.json: no such file or directory`).
-import { link, lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -208,4 +208,37 @@ async function publishNoClobber(tmp: string, path: string): Promise<void> {
     return;
   }
   await unlink(tmp).catch(() => {});
+}
+
+/** Names of the temp files writeFileAtomic makes for `base` (`.<base>.tmp<digits>`); nothing else matches. */
+export function isTempNameOf(name: string, base: string): boolean {
+  return name.length > base.length + 5 && name.startsWith(`.${base}.tmp`) && /^\d+$/.test(name.slice(base.length + 5));
+}
+
+/**
+ * Deletes the temp files of `path` that a killed writer left behind; returns their paths. The caller makes sure no
+ * live writer of `path` exists (it holds the file's lock).
+ */
+export async function removeLeftoverTemps(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!isTempNameOf(name, base)) continue;
+    const p = join(dir, name);
+    try {
+      if (!(await lstat(p)).isFile()) continue;
+      await unlink(p);
+      removed.push(p);
+    } catch {
+      // vanished or not ours to remove
+    }
+  }
+  return removed;
 }

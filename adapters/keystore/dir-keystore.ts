@@ -141,6 +141,21 @@ function isHiddenOrBackup(name: string): boolean {
   return name.startsWith('.') || name.endsWith('~');
 }
 
+/** Names tempPathFor makes for key files (nothing else in a keystore matches). */
+const KEY_TEMP_NAME = /^\.UTC--[^/\\]+--[0-9a-f]{40}\.tmp\d+$/;
+/** A key-file temp younger than this may belong to a live writer (write, scrypt verify, rename). */
+const KEY_TEMP_MIN_AGE_MS = 10 * 60 * 1000;
+
+/** True for a whole key file (parses as JSON with a crypto section), as opposed to a torn write. */
+function isCompleteKeyFile(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    return typeof v === 'object' && v !== null && (typeof v.crypto === 'object' || typeof v.Crypto === 'object');
+  } catch {
+    return false;
+  }
+}
+
 /** `.` + name + `.tmp` + random digits, like Go's os.CreateTemp pattern. */
 function tempPathFor(finalPath: string): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.tmp${randomInt(0, 2 ** 32 - 1)}`);
@@ -389,6 +404,7 @@ export class DirKeyStore implements KeyStore {
     const next = new Map<string, CachedFile>();
     const toRead: { path: string; stat: FileStat }[] = [];
     let changed = false;
+    if (!this.scannedOnce) this.removeTornTemps(names);
     for (const name of names) {
       if (isHiddenOrBackup(name)) continue;
       const path = join(this.dir, name);
@@ -419,6 +435,30 @@ export class DirKeyStore implements KeyStore {
     if (changed) this.sortedAccounts = null;
     this.scannedOnce = true;
     this.logger?.trace('Handled keystore changes', { time: `${Date.now() - start}ms` });
+  }
+
+  /**
+   * A writer killed mid-write leaves `.UTC--…--<addr>.tmp<digits>` behind. Those that are not a complete key file
+   * and are older than any live write could be are removed; a complete one may hold the only copy of a key, so it
+   * stays (hidden, never listed) and is named in a warning.
+   */
+  private removeTornTemps(names: string[]): void {
+    for (const name of names) {
+      if (!KEY_TEMP_NAME.test(name)) continue;
+      const path = join(this.dir, name);
+      try {
+        const st = nodeFs.lstatSync(path);
+        if (!st.isFile() || Date.now() - st.mtimeMs < KEY_TEMP_MIN_AGE_MS) continue;
+        if (isCompleteKeyFile(readSmallFile(path))) {
+          this.logger?.warn('Keystore holds a key file an interrupted write left (never listed); move it out or delete it', { path });
+          continue;
+        }
+        nodeFs.unlinkSync(path);
+        this.logger?.info('Removed a temp file left by an interrupted write', { file: path });
+      } catch {
+        // vanished or unreadable: leave it
+      }
+    }
   }
 
   private async readEntry(path: string, stat: FileStat): Promise<CachedFile | null> {

@@ -8,6 +8,7 @@ import type { StoreEntries } from '../../core/kvstore.ts';
 import type { Logger, Random } from '../../core/ports.ts';
 import { systemRandom } from '../crypto/system.ts';
 import { goOsError, hasCode } from '../fs/atomic.ts';
+import { lockPathFor, withLockSync } from '../fs/lock.ts';
 
 /** Synchronous key-value store behind the rules' `storage` global. */
 export interface RuleStorage {
@@ -104,6 +105,9 @@ function syncDirSync(dir: string): void {
 
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** A rule waits at most this long for another process's write of jsstorage.json (it blocks the event loop). */
+const LOCK_TIMEOUT_MS = 2_000;
+
 /** Options of EncryptedRuleStorage. */
 export interface EncryptedRuleStorageOptions {
   /** Receives clef's warnings (`Failed to read encrypted storage`, `Key does not exist`, …). */
@@ -180,18 +184,28 @@ export class EncryptedRuleStorage implements RuleStorage {
 
   put(key: string, value: string): void {
     if (key === '') return;
-    const entries = this.#read();
-    if (entries === null) return;
-    const name = storeKey(key);
-    entries.set(name, encryptEntry(this.#key, name, value, this.#random.bytes(NONCE_LENGTH)));
-    this.#write(entries);
+    this.#mutate((entries) => {
+      const name = storeKey(key);
+      entries.set(name, encryptEntry(this.#key, name, value, this.#random.bytes(NONCE_LENGTH)));
+    });
   }
 
   del(key: string): void {
-    const entries = this.#read();
-    if (entries === null) return;
-    entries.delete(storeKey(key));
-    this.#write(entries);
+    this.#mutate((entries) => entries.delete(storeKey(key)));
+  }
+
+  /** Read-modify-write under the same inter-process lock as the vault's FileSecretStore of this file. */
+  #mutate(change: (entries: StoreEntries) => void): void {
+    try {
+      withLockSync(lockPathFor(this.path), () => {
+        const entries = this.#read();
+        if (entries === null) return;
+        change(entries);
+        this.#write(entries);
+      }, { timeoutMs: LOCK_TIMEOUT_MS, subject: this.path });
+    } catch (e) {
+      this.#logger?.warn('Failed to write entry', { err: e instanceof Error ? e.message : String(e) });
+    }
   }
 }
 

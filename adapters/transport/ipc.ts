@@ -1,8 +1,8 @@
 // The IPC endpoint (external-api.md §1.1, cli.md §3.3): a unix socket (named pipe on Windows) carrying a stream
 // of concatenated JSON values; every response is compact JSON plus `\n`. No limits apply except a guard against
 // clients that buffer absurd amounts, which only costs that client its connection.
-import { chmod, mkdir, unlink } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { JsonRpcServer, JsonStreamScanner, JsonSyntaxError, parseErrorResponse, parseRequest } from './jsonrpc.ts';
@@ -49,10 +49,26 @@ const errnoText: Record<string, string> = {
 };
 
 /** Go's wording for a failed listen: `listen unix <path>: bind: <reason>`. */
-function listenError(path: string, err: unknown): Error {
+function listenError(path: string, err: unknown, detail?: string): Error {
   const code = (err as { code?: unknown })?.code;
   const reason = typeof code === 'string' && errnoText[code] ? errnoText[code] : err instanceof Error ? err.message : String(err);
-  return new Error(`listen unix ${path}: bind: ${reason}`);
+  return new Error(`listen unix ${path}: bind: ${reason}${detail ? ` (${detail})` : ''}`);
+}
+
+/** True when something accepts connections on the unix socket `path` (a stale socket file refuses them). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    const done = (alive: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(alive);
+    };
+    // a server too busy to accept within 2 s still holds the socket: treat it as alive
+    const timer = setTimeout(() => done(true), 2000);
+    s.once('connect', () => done(true));
+    s.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'EAGAIN'));
+  });
 }
 
 /** Serves `server` on the IPC endpoint `path` (clef: mkdir 0751, remove leftovers, listen, chmod 0600). */
@@ -64,6 +80,8 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
     const tooLong = new TextEncoder().encode(path).length + 1 > limit;
     if (tooLong) logger.warn(`The ipc endpoint is longer than ${limit - 1} characters.`, { endpoint: path });
     await mkdir(dirname(path), { recursive: true, mode: 0o751 });
+    // clef removes whatever is there; a live server's socket is not ours to take (a second daemon would steal it)
+    if (await answers(path)) throw listenError(path, { code: 'EADDRINUSE' }, 'another process is serving it');
     await unlink(path).catch(() => undefined);
     // bind(2) refuses such a path in Go; some runtimes would silently truncate it and listen elsewhere
     if (tooLong) throw listenError(path, { code: 'EINVAL' });
@@ -85,6 +103,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
   });
   listener.on('error', (err) => logger.error('IPC listener failed', { err: err.message }));
   if (!pipe) await chmod(path, 0o600).catch(() => undefined);
+  const ours = pipe ? null : await lstat(path).then((st) => st.ino, () => null);
 
   let closed: Promise<void> | null = null;
   return {
@@ -94,7 +113,8 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
         const done = new Promise<void>((resolve) => listener.close(() => resolve()));
         for (const s of connections) s.destroy();
         await done;
-        if (!pipe) await unlink(path).catch(() => undefined);
+        // only our own socket file: if someone replaced it since, it is theirs
+        if (!pipe && ours !== null && (await lstat(path).then((st) => st.ino, () => null)) === ours) await unlink(path).catch(() => undefined);
       })();
       return closed;
     },

@@ -1,12 +1,14 @@
 // One encrypted store file of the vault (credentials.json, config.json, jsstorage.json) with clef's semantics
 // (vault-and-keystore.md §4.3), made crash-safe: every write replaces the file atomically, an unreadable or
-// corrupt file is never overwritten, and mutations through one instance are serialised.
+// corrupt file is never overwritten, and every read-modify-write runs under an inter-process lock
+// (`.<file>.lock`), reading the file fresh under it, so no process loses another's update.
 import { readFile } from 'node:fs/promises';
 import { decryptEntry, encryptEntry, ERR_AUTH, NONCE_LENGTH, parseStore, serializeStore, storeKey } from '../../core/kvstore.ts';
 import type { StoreEntries } from '../../core/kvstore.ts';
 import type { Logger, Random, SecretStore } from '../../core/ports.ts';
 import { systemRandom } from '../crypto/system.ts';
-import { goOsError, hasCode, writeFileAtomic } from '../fs/atomic.ts';
+import { goOsError, hasCode, removeLeftoverTemps, writeFileAtomic } from '../fs/atomic.ts';
+import { lockPathFor, tryLock, withLock } from '../fs/lock.ts';
 
 /** Store files are created owner-only; an existing file keeps its mode. */
 export const STORE_FILE_MODE = 0o600;
@@ -19,6 +21,8 @@ export interface FileSecretStoreOptions {
   random?: Random;
   /** Replaces the atomic file writer (tests use it to simulate a failing disk). */
   write?: (path: string, text: string) => Promise<void>;
+  /** Longest wait for another process's lock before failing (default 10 s). */
+  lockTimeoutMs?: number;
 }
 
 /** The store file exists but could not be read or decoded (the message is the OS or JSON reason). */
@@ -38,8 +42,7 @@ export class FileSecretStore implements SecretStore {
   readonly #logger?: Logger;
   readonly #random: Random;
   readonly #write: (path: string, text: string) => Promise<void>;
-  /** Tail of the mutation queue: each put/del starts after the previous one settled. */
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #lockTimeoutMs?: number;
 
   constructor(path: string, key: Uint8Array, options: FileSecretStoreOptions = {}) {
     if (key.length !== 32) throw new Error('store key must be 32 bytes');
@@ -48,6 +51,21 @@ export class FileSecretStore implements SecretStore {
     this.#logger = options.logger;
     this.#random = options.random ?? systemRandom;
     this.#write = options.write ?? ((p, text) => writeFileAtomic(p, text, STORE_FILE_MODE, { keepMode: true }));
+    this.#lockTimeoutMs = options.lockTimeoutMs;
+  }
+
+  /**
+   * Removes temp files a killed writer left (`.<file>.tmp<digits>`). Only while no one holds the store's lock —
+   * every writer holds it while its temp file exists — so a live write is never disturbed; busy → skipped.
+   */
+  async removeLeftoverTemps(): Promise<string[]> {
+    const lock = tryLock(lockPathFor(this.path));
+    if (!('release' in lock)) return [];
+    try {
+      return await removeLeftoverTemps(this.path);
+    } finally {
+      lock.release();
+    }
   }
 
   /** The plaintext stored under `key`; throws `0-length key`, `not found` or `cipher: message authentication failed`. */
@@ -89,7 +107,7 @@ export class FileSecretStore implements SecretStore {
     });
   }
 
-  /** Runs read-modify-write after every earlier mutation of this instance, so no update is lost. */
+  /** Runs read-modify-write under the store's inter-process lock, on a fresh read, so no update is lost. */
   #mutate(change: (entries: StoreEntries) => void): Promise<void> {
     const run = async (): Promise<void> => {
       const entries = await this.#readForOperation().catch((e: unknown) => {
@@ -105,9 +123,7 @@ export class FileSecretStore implements SecretStore {
         throw e;
       }
     };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => {});
-    return result;
+    return withLock(lockPathFor(this.path), run, { timeoutMs: this.#lockTimeoutMs, subject: this.path });
   }
 
   /** Reads and parses the file, logging clef's warnings: missing file → empty store. */

@@ -75,8 +75,7 @@ export async function openVault(configdir: string, seed: Uint8Array, logger?: Lo
     if (!hasCode(e, 'EEXIST')) throw goOsError(e, 'mkdir', dir);
   }
   const opts = { logger, random: options.random };
-  const vault: Vault = {
-    name: keys.name,
+  const stores = {
     credentials: new FileSecretStore(join(dir, 'credentials.json'), keys.credentialsKey, opts),
     config: new FileSecretStore(join(dir, 'config.json'), keys.configKey, opts),
     jsStorage: new FileSecretStore(join(dir, 'jsstorage.json'), keys.jsStorageKey, opts),
@@ -84,5 +83,10 @@ export async function openVault(configdir: string, seed: Uint8Array, logger?: Lo
   wipe(keys.credentialsKey); // the stores keep their own copies
   wipe(keys.configKey);
   wipe(keys.jsStorageKey);
-  return vault;
+  // A writer killed mid-write leaves `.credentials.json.tmpN` and the like: clear them (never other files).
+  for (const store of Object.values(stores)) {
+    const removed = await store.removeLeftoverTemps().catch(() => [] as string[]);
+    for (const file of removed) logger?.info('Removed a temp file left by an interrupted write', { file });
+  }
+  return { name: keys.name, ...stores };
 }

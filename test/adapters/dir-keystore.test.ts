@@ -275,3 +275,29 @@ test('key file names and URL order', () => {
   const names = ['zzz', 'aaa', 'UTC--x', 'a\u{1F600}', 'a\uFFFD', 'README'];
   assert.deepEqual(names.sort(compareBytewise), ['README', 'UTC--x', 'aaa', 'a\uFFFD', 'a\u{1F600}', 'zzz']);
 });
+
+test('the first scan removes torn key-file temps a killed writer left, keeps young ones, whole keys and other files', async () => {
+  const dir = tempDir();
+  const addr = '7ef5a6135f1fd6a02593eedc869c6d41d934aef8';
+  const name = (n: number) => `.UTC--2026-12-05T21-00-00.000000000Z--${addr}.tmp${n}`;
+  const old = new Date(Date.now() - 3_600_000);
+  const torn = [name(1), name(2)];
+  fs.writeFileSync(join(dir, torn[0]), '{"address":"7ef5a6135f1fd6a02593eedc869c6d41d934aef8","crypto":{"ciphe');
+  fs.writeFileSync(join(dir, torn[1]), '');
+  const whole = name(3);
+  fs.writeFileSync(join(dir, whole), JSON.stringify({ address: addr, crypto: { cipher: 'aes-128-ctr' }, version: 3 }));
+  const young = name(4); // a live writer's, mid-write
+  fs.writeFileSync(join(dir, young), '{"addr');
+  const others = ['.UTC--x--zz.tmp1', 'UTC--2026--' + addr + '.tmp1', '.notes.tmp5', `.UTC--2026-12-05T21-00-00.000000000Z--${addr}.tmpx`];
+  for (const f of others) fs.writeFileSync(join(dir, f), '');
+  for (const f of [...torn, whole, ...others]) fs.utimesSync(join(dir, f), old, old);
+  const warnings: string[] = [];
+  const logger = { crit() {}, error() {}, info() {}, debug() {}, trace() {}, warn: (m: string) => void warnings.push(m) };
+  const ks = new DirKeyStore(dir, { watch: false, logger });
+  await ks.accounts();
+  ks.close();
+  const left = fs.readdirSync(dir);
+  for (const f of torn) assert.ok(!left.includes(f), `${f} removed`);
+  for (const f of [whole, young, ...others]) assert.ok(left.includes(f), `${f} kept`);
+  assert.ok(warnings.some((w) => /interrupted write/.test(w)));
+});

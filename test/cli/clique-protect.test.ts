@@ -38,7 +38,7 @@ test('show lists the record, reset forgets it, a bad address is refused', async 
   await writeMasterSeedFile(join(dir, 'clef', 'masterseed.json'), await encryptMasterSeed(seed, 'clefclefclef', LIGHT_SCRYPT, kdf, systemRandom));
   writeFileSync(join(dir, 'pw'), 'clefclefclef\n');
   const vault = await openVault(join(dir, 'clef'), seed);
-  await new CliqueGuard(vault.config).admit(ADDR, { cliqueNumber: 46n, hash: keccak256(utf8('header 46')) });
+  await new CliqueGuard(vault.config).admit(ADDR, { cliqueNumber: 46n, hash: keccak256(utf8('header 46')) }, async () => 'signed');
 
   const shown = clef(['clique-protect', 'show', ADDR]);
   assert.equal(shown.code, 0, shown.err);

@@ -48,6 +48,25 @@ async function setup(opts: { storedPassword?: boolean; advanced?: boolean; guard
   return { signer, approver, kdf, keystore, credentials, config };
 }
 
+/** A second signer (no key cache warm) over the same config and credential stores. */
+async function setupSharing(config: MemoryStore, credentials: MemoryStore) {
+  const s = await setup({ guard: true });
+  const signer = new Signer(
+    {
+      keystore: s.keystore,
+      kdf: s.kdf,
+      random: new CounterRandom(),
+      approver: s.approver,
+      credentials,
+      fourByte: FourByteDb.builtin(),
+      logger: silentLogger,
+      cliqueGuard: new CliqueGuard(config),
+    },
+    { chainId: 1n, advanced: false, keyParams: { n: 1024, p: 1 }, cacheKeys: true },
+  );
+  return { signer };
+}
+
 const addr = () => new MixedcaseAddress(ADDR, CHECKSUMMED);
 const hello = '0x' + Buffer.from('hello world').toString('hex');
 
@@ -151,6 +170,30 @@ describe('Signer', () => {
       signer.signData(meta, 'application/x-clique-header', addr(), fork[2].payloadHex),
     ]);
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+  });
+
+  it('--clique-protect records nothing when signing fails (wrong stored password): the honest header signs later', async () => {
+    const { signer, config, credentials } = await setup({ storedPassword: true, guard: true });
+    const chain = makeCliqueChain(3, KEY, 15);
+    const fork = makeCliqueChain(3, KEY, 99);
+    await signer.signData(meta, 'application/x-clique-header', addr(), chain[0].payloadHex);
+    await credentials.put(CHECKSUMMED, 'wrong password');
+    const { signer: fresh } = await setupSharing(config, credentials);
+    await assert.rejects(fresh.signData(meta, 'application/x-clique-header', addr(), fork[2].payloadHex), /could not decrypt key with given password/);
+    assert.match(await config.get(`clique_protect:${CHECKSUMMED}`), /^1:0x/, 'the failed height 3 is not recorded');
+    await credentials.put(CHECKSUMMED, PASSWORD);
+    const sig = await fresh.signData(meta, 'application/x-clique-header', addr(), chain[1].payloadHex);
+    assert.equal(toHex(sig), toHex(chain[1].signature));
+    assert.match(await config.get(`clique_protect:${CHECKSUMMED}`), /^2:0x/);
+  });
+
+  it('--clique-protect hands out no signature whose record could not be written', async () => {
+    const { signer, config } = await setup({ storedPassword: true, guard: true });
+    const chain = makeCliqueChain(2, KEY, 15);
+    config.put = async () => {
+      throw new Error('disk full');
+    };
+    await assert.rejects(signer.signData(meta, 'application/x-clique-header', addr(), chain[0].payloadHex), /disk full/);
   });
 
   it('signs a 1559 transaction returned by the approver and notifies onApprovedTx', async () => {
