@@ -50,7 +50,12 @@ export async function initialize(s: BootSettings): Promise<void> {
   } else if (!s.suppressBootwarn) {
     s.terminal.write(LEGAL_WARNING);
     s.terminal.write(CONFIRM_PROMPT);
-    const answer = await s.terminal.readLine();
+    let answer: string | null;
+    try {
+      answer = await s.terminal.readLine();
+    } catch (err) {
+      throw new Error(`Failed to read user input: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (answer === null) {
       // clef logged this before its logger existed, so the user saw nothing; say it.
       configure();

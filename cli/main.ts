@@ -16,6 +16,9 @@ import { COMMAND_RUNNERS, type CommandRunner } from './commands/index.ts';
 import { ExitError, type CliContext, type Writer } from './context.ts';
 import { CLEF_VERSION, defaultConfigDir, defaultKeystore, defaultOptions, expandPath, type ClefOptions, type Environment } from './options.ts';
 
+/** Longest stdio-UI message line accepted on stdin. */
+const STDIO_UI_LINE_LIMIT = 32 << 20;
+
 /** Facts about this process the context is built from. */
 function processEnvironment(): Environment {
   return {
@@ -122,7 +125,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const options = resolveOptions(parsed, environment);
   const terminal = processTerminal();
-  if (options.stdioUi) terminal.setOutput(stderr); // stdout is the UI's JSON-RPC channel then
+  if (options.stdioUi) {
+    terminal.setOutput(stderr); // stdout is the UI's JSON-RPC channel then
+    terminal.setLineLimit(STDIO_UI_LINE_LIMIT); // UI replies echo a request back (a 5 MiB HTTP request, hex-encoded)
+  }
   const logger = new ClefLogger();
   let exitCode = 0;
   let initialized: Promise<void> | null = null;

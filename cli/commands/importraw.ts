@@ -1,12 +1,11 @@
 // `clef importraw <keyfile>` (cli.md §5.6): read an unencrypted hex private key (go-ethereum's LoadECDSA rules and
 // error texts), ask the password twice through the console UI (or take it from --password), encrypt it into the
 // keystore.
-import { readFile } from 'node:fs/promises';
 import { toChecksumAddress, wipe } from '../../core/bytes.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { privateKeyError } from '../../core/secp256k1.ts';
-import { goOsError } from '../../adapters/fs/atomic.ts';
+import { READ_LIMITS, readFileBounded } from '../../adapters/fs/bounded-read.ts';
 import { ConsoleUI } from '../../adapters/ui/console.ts';
 import type { CliContext } from '../context.ts';
 import { passwordFromFile } from '../secrets.ts';
@@ -54,14 +53,12 @@ export function parseRawKeyFile(data: Uint8Array): Uint8Array {
   return priv;
 }
 
-/** Reads a file with Go's OS error texts (`open <path>: …`, `read <path>: is a directory`). */
+/**
+ * Reads a raw key file with Go's OS error texts (`open <path>: …`, `read <path>: is a directory`), at most
+ * READ_LIMITS.secret bytes (a raw key is 64 characters).
+ */
 export async function readFileGo(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const op = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
-    throw goOsError(err, op, path);
-  }
+  return readFileBounded(path, READ_LIMITS.secret, 'key file');
 }
 
 export async function run(ctx: CliContext): Promise<void> {
