@@ -68,3 +68,6 @@ export async function storeOrFatal(what: () => Promise<void>): Promise<void> {
     throw new FatalError(`Failed to update the vault: ${errorMessage(err)}`);
   }
 }
+
+
+export { rejectExtraArgs } from '../args.ts';

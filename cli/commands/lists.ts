@@ -3,7 +3,7 @@
 import { toChecksumAddress } from '../../core/bytes.ts';
 import type { KeyFileEntry } from '../../core/ports.ts';
 import type { CliContext } from '../context.ts';
-import { openKeystore } from './common.ts';
+import { openKeystore, rejectExtraArgs } from './common.ts';
 
 async function scan(ctx: CliContext): Promise<KeyFileEntry[]> {
   const keystore = openKeystore(ctx);
@@ -20,6 +20,7 @@ async function scan(ctx: CliContext): Promise<KeyFileEntry[]> {
 
 /** list-accounts: `<checksummed address> (<url>)` per account. */
 export async function runAccounts(ctx: CliContext): Promise<void> {
+  rejectExtraArgs(ctx.args, 0);
   await ctx.initialize();
   const accounts = await scan(ctx);
   let out = accounts.length === 0 ? '\nThe keystore is empty.\n' : '';
@@ -30,6 +31,7 @@ export async function runAccounts(ctx: CliContext): Promise<void> {
 
 /** list-wallets: one keystore wallet per key file, status `Locked` and an empty failure. */
 export async function runWallets(ctx: CliContext): Promise<void> {
+  rejectExtraArgs(ctx.args, 0);
   await ctx.initialize();
   const accounts = await scan(ctx);
   let out = accounts.length === 0 ? '\nThere are no wallets.\n' : '';

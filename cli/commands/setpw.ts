@@ -3,7 +3,7 @@
 import { toChecksumAddress } from '../../core/bytes.ts';
 import { FatalError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
-import { accountPassword, parseHexAddress, prepareSeedOrFatal, storeOrFatal, unlockOrFatal } from './common.ts';
+import { accountPassword, parseHexAddress, prepareSeedOrFatal, rejectExtraArgs, storeOrFatal, unlockOrFatal } from './common.ts';
 
 function addressArgument(ctx: CliContext): string {
   const addr = parseHexAddress(ctx.args[0]);
@@ -14,6 +14,7 @@ function addressArgument(ctx: CliContext): string {
 /** setpw: account password (twice, or from --password), then the master password. */
 export async function run(ctx: CliContext): Promise<void> {
   if (ctx.args.length < 1) throw new FatalError('This command requires an address to be passed as an argument');
+  rejectExtraArgs(ctx.args, 1);
   await ctx.initialize();
   const address = addressArgument(ctx);
   const prepared = await prepareSeedOrFatal(ctx);
@@ -27,9 +28,18 @@ export async function run(ctx: CliContext): Promise<void> {
 /** delpw: only the master password. */
 export async function runDelete(ctx: CliContext): Promise<void> {
   if (ctx.args.length < 1) throw new FatalError('This command requires an address to be passed as an argument');
+  rejectExtraArgs(ctx.args, 1);
   await ctx.initialize();
   const address = addressArgument(ctx);
   const vault = await unlockOrFatal(ctx, await prepareSeedOrFatal(ctx));
+  // clef said "updated" for an address it had no password for; name the mistake instead.
+  let stored: string[];
+  try {
+    stored = await vault.credentials.keys();
+  } catch (err) {
+    throw new FatalError(`Failed to read the vault: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!stored.includes(address)) throw new FatalError(`No password stored for ${address}`);
   await storeOrFatal(() => vault.credentials.del(address));
   ctx.logger.info('Credential store updated', { unset: address });
 }
