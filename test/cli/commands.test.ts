@@ -402,20 +402,23 @@ test('grammar errors, unknown commands, help and version through the program', a
   assert.match(globalErr.stdout, /^Incorrect Usage\. flag needs an argument: -http\.addr\n\nNAME:/);
 });
 
-test('raw key files follow go-ethereum\'s LoadECDSA rules and messages', () => {
+test('raw key files follow go-ethereum\'s LoadECDSA rules and messages (plus 0x and surrounding whitespace)', () => {
   const enc = (t: string) => new TextEncoder().encode(t);
   assert.equal(toHexRaw(parseRawKeyFile(enc(RAW_KEY))), RAW_KEY);
   assert.equal(toHexRaw(parseRawKeyFile(enc(RAW_KEY + '\r\n'))), RAW_KEY);
   assert.equal(toHexRaw(parseRawKeyFile(enc(RAW_KEY.toUpperCase() + '\n\n'))), RAW_KEY);
+  // Extension: what cast prints (0x prefix) and stray whitespace around the key are accepted.
+  for (const text of ['0x' + RAW_KEY, '0X' + RAW_KEY + '\n', `  0x${RAW_KEY} \t\r\n\n\n`, ' ' + RAW_KEY, RAW_KEY + ' ']) {
+    assert.equal(toHexRaw(parseRawKeyFile(enc(text))), RAW_KEY, JSON.stringify(text));
+  }
   const cases: Array<[string, string]> = [
     ['', 'key file too short, want 64 hex characters'],
     ['abc\n', 'key file too short, want 64 hex characters'],
-    [' ' + RAW_KEY, 'key file too short, want 64 hex characters'],
-    ['0x' + RAW_KEY, "invalid character '0' at end of key file"],
+    ['0x', 'key file too short, want 64 hex characters'],
+    ['0x0x' + RAW_KEY, "invalid character '0' at end of key file"],
     [RAW_KEY + 'x', "invalid character 'x' at end of key file"],
-    [RAW_KEY + ' ', "invalid character ' ' at end of key file"],
-    [RAW_KEY + '\t', "invalid character '\\t' at end of key file"],
-    [RAW_KEY + '\n\n\n', 'key file too long, want 64 hex characters'],
+    [RAW_KEY + ' x', "invalid character ' ' at end of key file"],
+    [RAW_KEY + '\t\n1', "invalid character '\\t' at end of key file"],
     ['zz' + RAW_KEY.slice(2), "invalid hex character 'z' in private key"],
     ['0' + 'g' + RAW_KEY.slice(2), "invalid hex character 'g' in private key"],
     ['f'.repeat(64), 'invalid private key, >=N'],
