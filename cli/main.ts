@@ -49,6 +49,13 @@ function sameOutputFile(): boolean {
   }
 }
 
+/** `clef-ts <v> (<runtime> <version>, <os>/<arch>)`: the second line of `--version`. */
+export function implementationLine(): string {
+  const v = process.versions as Record<string, string | undefined>;
+  const runtime = v.bun ? `bun ${v.bun}` : v.deno ? `deno ${v.deno}` : `node ${v.node}`;
+  return `clef-ts ${CLEF_VERSION}, a TypeScript successor of go-ethereum's clef (${runtime}, ${process.platform}/${process.arch})`;
+}
+
 /** Applies the parsed flags on top of the defaults (cli.md §1.1 lookup: the global value wins). */
 export function resolveOptions(
   parsed: { global: Map<string, FlagValue>; local: Map<string, FlagValue> },
@@ -105,7 +112,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   switch (parsed.kind) {
     case 'version':
-      stdout(`Clef version ${CLEF_VERSION}\n`);
+      // Line 1 is clef's, for scripts that parse `Clef version <v>`; line 2 says which implementation this is.
+      stdout(`Clef version ${CLEF_VERSION}\n${implementationLine()}\n`);
       return 0;
     case 'help':
       stdout(parsed.command ? commandHelp(parsed.command, helpDefaults) : appHelp(CLEF_VERSION, helpDefaults));

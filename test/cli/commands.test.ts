@@ -395,7 +395,7 @@ test('grammar errors, unknown commands, help and version through the program', a
   assert.equal(unknown.stderr, 'invalid command: "frobnicate"\n');
   assert.equal(unknown.stdout, '', 'fails before the boot warning');
   assert.equal(version.code, 0);
-  assert.match(version.stdout, /^Clef version \d+\.\d+\.\d+\S*\n$/);
+  assert.match(version.stdout, /^Clef version \d+\.\d+\.\d+\S*\nclef-ts \d+\.\d+\.\d+\S*, a TypeScript successor of go-ethereum's clef \((node|bun|deno) [^,]+, \w+\/\w+\)\n$/);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^NAME:\n {3}clef - Manage Ethereum account operations\n/);
   assert.equal(globalErr.stderr, 'flag needs an argument: -http.addr\n');
