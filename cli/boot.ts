@@ -26,6 +26,8 @@ export const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
 /** What `initialize` needs. */
 export interface BootSettings {
   stdioUi: boolean;
+  /** Logs (and then the boot warning and its prompt too) go to stderr, keeping stdout for data. */
+  logToStderr?: boolean;
   suppressBootwarn: boolean;
   loglevel: number;
   terminal: Terminal;
@@ -38,18 +40,20 @@ export interface BootSettings {
 
 /**
  * Shows the warning and waits for `ok` (unless suppressed; with --stdio-ui the warning goes to stderr and no
- * confirmation is asked), then configures the logger (stdout, or stderr with --stdio-ui).
+ * confirmation is asked), then configures the logger (stdout, or stderr with --stdio-ui or `logToStderr`).
  * Throws `aborted by user` for any other answer; at end of input logs CRIT `Failed to read user input` and throws
  * ExitError(1).
  */
 export async function initialize(s: BootSettings): Promise<void> {
-  const logOutput = s.stdioUi ? s.stderr : s.stdout;
+  const toStderr = s.stdioUi || s.logToStderr === true;
+  const logOutput = toStderr ? s.stderr : s.stdout;
   const configure = (): void => s.logger.configure({ write: logOutput, level: s.loglevel, color: s.color });
+  const say = toStderr ? s.stderr : (text: string) => s.terminal.write(text);
   if (s.stdioUi) {
     if (!s.suppressBootwarn) s.stderr(LEGAL_WARNING);
   } else if (!s.suppressBootwarn) {
-    s.terminal.write(LEGAL_WARNING);
-    s.terminal.write(CONFIRM_PROMPT);
+    say(LEGAL_WARNING);
+    say(CONFIRM_PROMPT);
     let answer: string | null;
     try {
       answer = await s.terminal.readLine();
@@ -63,7 +67,7 @@ export async function initialize(s: BootSettings): Promise<void> {
       throw new ExitError(1, 'Failed to read user input: EOF');
     }
     if (answer.trim() !== 'ok') throw new Error('aborted by user');
-    s.stdout('\n');
+    (toStderr ? s.stderr : s.stdout)('\n');
   }
   configure();
 }

@@ -56,6 +56,18 @@ export function implementationLine(): string {
   return `clef-ts ${CLEF_VERSION}, a TypeScript successor of go-ethereum's clef (${runtime}, ${process.platform}/${process.arch})`;
 }
 
+/** Commands whose stdout is data a script captures: their logs leave stdout when it is not a terminal. */
+const DATA_COMMANDS = new Set(['list-accounts', 'list-wallets']);
+
+/**
+ * Where log lines go: stderr with --stdio-ui (stdout is the UI channel), --log.stderr or --json, and for the data
+ * commands whenever stdout is not a terminal; otherwise stdout, as clef.
+ */
+export function logsToStderr(o: Pick<ClefOptions, 'stdioUi' | 'logStderr' | 'json'>, command: string | null, stdoutIsTty: boolean): boolean {
+  if (o.stdioUi || o.logStderr || o.json) return true;
+  return command !== null && DATA_COMMANDS.has(command) && !stdoutIsTty;
+}
+
 /** Applies the parsed flags on top of the defaults (cli.md §1.1 lookup: the global value wins). */
 export function resolveOptions(
   parsed: { global: Map<string, FlagValue>; local: Map<string, FlagValue> },
@@ -99,6 +111,8 @@ export function resolveOptions(
   o.fourbyteDb = str('4bytedb') ?? o.fourbyteDb;
   o.cliqueProtect = bool('clique-protect', o.cliqueProtect);
   o.approvalTimeout = Number(int('approval-timeout') ?? BigInt(o.approvalTimeout));
+  o.json = bool('json', o.json);
+  o.logStderr = bool('log.stderr', o.logStderr);
   return o;
 }
 
@@ -174,6 +188,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     initialize: () =>
       (initialized ??= initialize({
         stdioUi: options.stdioUi,
+        logToStderr: logsToStderr(options, parsed.command?.name ?? null, process.stdout.isTTY === true),
         suppressBootwarn: options.suppressBootwarn,
         loglevel: options.loglevel,
         terminal,
