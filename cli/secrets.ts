@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { FatalError, errorMessage } from '../core/errors.ts';
 import { decryptMasterSeed, isMasterSeedText, MasterSeedError } from '../core/masterseed.ts';
 import type { Kdf, Logger, Vault } from '../core/ports.ts';
-import { goOsError } from '../adapters/fs/atomic.ts';
+import { goFileModeString, goOsError } from '../adapters/fs/atomic.ts';
 import { READ_LIMITS, readTextBounded } from '../adapters/fs/bounded-read.ts';
 import { openVault, readMasterSeedFile } from '../adapters/vault/masterseed-file.ts';
 import type { Terminal } from '../adapters/terminal/terminal.ts';
@@ -89,7 +89,26 @@ export async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSourc
     return { seedPath: file, password: null, signerSecret: 'seed-file' };
   }
   s.logger.info('Using --signersecret as the master password file', { file, seed: defaultSeed });
+  await warnIfExposed(file, s.logger);
   return { seedPath: defaultSeed, password: passwordLines(text)[0], signerSecret: 'password-file' };
+}
+
+/**
+ * The permission rule for a master-password file (decided here; clef only had one for the seed file, which must
+ * be 0400): group or other access is warned about, not refused, since the password file is our extension and
+ * scripts write it with the umask's mode. The warning names the fix.
+ */
+export async function warnIfExposed(file: string, logger: Logger, platform: string = process.platform): Promise<void> {
+  if (platform === 'win32') return;
+  let mode: number;
+  try {
+    mode = (await stat(file)).mode;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) !== 0) {
+    logger.warn('Master password file is accessible to other users: restrict it with chmod 600', { file, mode: goFileModeString(mode) });
+  }
 }
 
 /** A master seed located and read, its password possibly known: what remains is decryption. */

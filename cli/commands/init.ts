@@ -10,7 +10,7 @@ import { GoOsError, goOsError, hasCode } from '../../adapters/fs/atomic.ts';
 import { writeMasterSeedFile } from '../../adapters/vault/masterseed-file.ts';
 import { FileTooLargeError, READ_LIMITS, readTextBounded } from '../../adapters/fs/bounded-read.ts';
 import type { CliContext } from '../context.ts';
-import { askPassword, passwordLines } from '../secrets.ts';
+import { askPassword, passwordLines, warnIfExposed } from '../secrets.ts';
 
 const PASSWORD_HEADING = 'The master seed of clef will be locked with a password.\nPlease specify a password. Do not forget this password!';
 
@@ -80,6 +80,7 @@ async function passwordFromSignerSecret(ctx: CliContext): Promise<string | null>
   }
   if (isMasterSeedText(text)) return null;
   ctx.logger.info('Using --signersecret as the master password file', { file });
+  await warnIfExposed(file, ctx.logger);
   const password = passwordLines(text)[0];
   const problem = validatePasswordFormat(password);
   if (problem) throw new FatalError(`invalid password: ${problem}`);

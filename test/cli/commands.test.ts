@@ -212,7 +212,7 @@ test('--signersecret given an encrypted seed file uses it; an insecure or missin
   assert.doesNotMatch(insecure.stdout, /Password: /, 'fails before asking');
 
   assert.equal(missing.code, 1);
-  assert.equal(missing.stderr, 'Fatal: failed stat on none/masterseed.json: stat none/masterseed.json: no such file or directory\n');
+  assert.equal(missing.stderr, 'Fatal: failed stat on none/masterseed.json: stat none/masterseed.json: no such file or directory (run `clef init` first)\n');
   assert.doesNotMatch(missing.stdout, /Password: /, 'fails before asking');
   assert.equal(noSecret.stderr, 'Fatal: failed stat on nope: stat nope: no such file or directory\n');
 });
