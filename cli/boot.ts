@@ -5,6 +5,18 @@ import type { ClefLogger } from '../adapters/log/clef-logger.ts';
 import type { Terminal } from '../adapters/terminal/terminal.ts';
 import { ExitError, type Writer } from './context.ts';
 
+/** Commands whose stdout is data a script captures: their logs leave stdout when it is not a terminal. */
+const DATA_COMMANDS = new Set(['list-accounts', 'list-wallets']);
+
+/**
+ * Where log lines go: stderr with --stdio-ui (stdout is the UI channel), --log.stderr or --json, and for the data
+ * commands whenever stdout is not a terminal; otherwise stdout, as clef.
+ */
+export function logsToStderr(o: { stdioUi: boolean; logStderr: boolean; json: boolean }, command: string | null, stdoutIsTty: boolean): boolean {
+  if (o.stdioUi || o.logStderr || o.json) return true;
+  return command !== null && DATA_COMMANDS.has(command) && !stdoutIsTty;
+}
+
 /** The boot warning, as clef prints it. */
 export const LEGAL_WARNING = `
 WARNING!

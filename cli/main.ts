@@ -11,7 +11,7 @@ import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { ClefLogger, useColor } from '../adapters/log/clef-logger.ts';
 import { processTerminal } from '../adapters/terminal/stdio-terminal.ts';
 import { appHelp, commandHelp, flagValue, invalidCommandMessage, parseCommandLine, type FlagValue } from './args.ts';
-import { initialize } from './boot.ts';
+import { initialize, logsToStderr } from './boot.ts';
 import { COMMAND_RUNNERS, type CommandRunner } from './commands/index.ts';
 import { ExitError, type CliContext, type Writer } from './context.ts';
 import { CLEF_VERSION, defaultConfigDir, defaultKeystore, defaultOptions, expandPath, type ClefOptions, type Environment } from './options.ts';
@@ -54,18 +54,6 @@ export function implementationLine(): string {
   const v = process.versions as Record<string, string | undefined>;
   const runtime = v.bun ? `bun ${v.bun}` : v.deno ? `deno ${v.deno}` : `node ${v.node}`;
   return `clef-ts ${CLEF_VERSION}, a TypeScript successor of go-ethereum's clef (${runtime}, ${process.platform}/${process.arch})`;
-}
-
-/** Commands whose stdout is data a script captures: their logs leave stdout when it is not a terminal. */
-const DATA_COMMANDS = new Set(['list-accounts', 'list-wallets']);
-
-/**
- * Where log lines go: stderr with --stdio-ui (stdout is the UI channel), --log.stderr or --json, and for the data
- * commands whenever stdout is not a terminal; otherwise stdout, as clef.
- */
-export function logsToStderr(o: Pick<ClefOptions, 'stdioUi' | 'logStderr' | 'json'>, command: string | null, stdoutIsTty: boolean): boolean {
-  if (o.stdioUi || o.logStderr || o.json) return true;
-  return command !== null && DATA_COMMANDS.has(command) && !stdoutIsTty;
 }
 
 /** Applies the parsed flags on top of the defaults (cli.md §1.1 lookup: the global value wins). */
