@@ -56,10 +56,11 @@ export async function run(ctx: CliContext): Promise<void> {
   const prepared = await prepareSeedOrFatal(ctx);
   const password = await accountPassword(ctx, 'Please enter a password to store for this address:', true);
   ctx.stdout('\n');
-  await checkAgainstKeyFile(ctx, address, password);
   const vault = await unlockOrFatal(ctx, prepared);
   await storeOrFatal(() => vault.credentials.put(address, password));
   ctx.logger.info('Credential store updated', { set: address });
+  // After clef's prompts and output, so a script driving them sees the same sequence.
+  await checkAgainstKeyFile(ctx, address, password);
 }
 
 /** delpw: only the master password. */

@@ -24,6 +24,8 @@ const TSX = pathToFileURL(join(projectRoot, 'node_modules', 'tsx', 'dist', 'load
 const SETPW_ADDR = '0x9CD932F670F7eDe5dE86F756A6D02548e5899f47';
 const RAW_KEY = '0102030405060708090a0102030405060708090a0102030405060708090a0102';
 const RAW_ADDR = '0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6';
+/** A well-formed attestation (attest takes 64 hex characters). */
+const HASH_ABC = 'abc'.padEnd(64, '0');
 const kdf = new NodeKdf();
 
 interface Result {
@@ -144,13 +146,13 @@ test('init is idempotent-safe: an existing seed is never overwritten', async () 
 
 test('init takes the master password from a --signersecret password file; --loglevel filters the log', async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'clefpw'), 'clefclefclef\n');
+  writeFileSync(join(dir, 'clefpw'), 'clefclefclef\n', { mode: 0o600 }); // a wider mode would add a WARN line
   const r = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--lightkdf', 'init']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /Password: /);
   assert.match(r.stdout, /INFO .*Using --signersecret as the master password file +file=clefpw\n/);
   await decryptMasterSeed(readFileSync(join(dir, 'clef', 'masterseed.json'), 'utf8'), 'clefclefclef', kdf);
-  const quiet = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--loglevel', '2', 'attest', 'abc']);
+  const quiet = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--loglevel', '2', 'attest', HASH_ABC]);
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout, '');
 });
@@ -196,17 +198,17 @@ test('--signersecret given an encrypted seed file uses it; an insecure or missin
   copyFileSync(join(dir, 'clef', 'masterseed.json'), join(dir, 'seed.json'));
   chmodSync(join(dir, 'seed.json'), 0o400);
   const [ok, missing, noSecret] = await Promise.all([
-    clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', 'abc'], 'clefclefclef\n'),
+    clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', HASH_ABC], 'clefclefclef\n'),
     clef(dir, ['--suppress-bootwarn', '--configdir', './none', 'setpw', SETPW_ADDR], 'testtesttest\ntesttesttest\nclefclefclef\n'),
     clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'nope', 'delpw', SETPW_ADDR]),
   ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Using --signersecret as the encrypted master seed +file=seed\.json\n/);
   assert.match(ok.stdout, /Decrypt master seed of clef\n.*\nPassword: \n/);
-  assert.equal(await (await openStores(join(dir, 'clef'), 'clefclefclef')).config.get('ruleset_sha256'), 'abc');
+  assert.equal(await (await openStores(join(dir, 'clef'), 'clefclefclef')).config.get('ruleset_sha256'), HASH_ABC);
 
   chmodSync(join(dir, 'seed.json'), 0o600);
-  const insecure = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', 'abc'], 'clefclefclef\n');
+  const insecure = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', HASH_ABC], 'clefclefclef\n');
   assert.equal(insecure.code, 1);
   assert.equal(insecure.stderr, 'Fatal: file (seed.json) has insecure file permissions (-rw-------)\n');
   assert.doesNotMatch(insecure.stdout, /Password: /, 'fails before asking');
