@@ -89,6 +89,11 @@ export async function preflight(ctx: CliContext): Promise<void> {
     if (!st.isFile()) throw new FatalError(`Could not load rules: ${o.rules} is not a regular file`);
     if (st.size > READ_LIMITS.rules) throw new FatalError(`Could not load rules: ${o.rules} is larger than ${formatSize(READ_LIMITS.rules)}`);
   }
+  // The selector databases are read whole by their adapter: refuse a device or FIFO (`--4bytedb /dev/zero`).
+  for (const [flag, file] of [['--4bytedb', o.fourbyteDb], ['--4bytedb-custom', o.fourbyteCustom]] as const) {
+    const st = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (st && !st.isFile()) throw new FatalError(`${flag} ${file} is not a regular file`);
+  }
   if (o.auditlog !== '') {
     // Opened for append as the daemon will (created 0600 if absent: it holds request bodies), then closed again.
     try {

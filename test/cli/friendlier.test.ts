@@ -62,6 +62,7 @@ test('the daemon refuses bad endpoints and paths before asking the master passwo
     [['--http', '--http.port', '-1'], 'Fatal: Could not start RPC api: listen tcp: address -1: invalid port'],
     [['--rules', 'nope.js'], 'Fatal: Could not load rules: open nope.js: no such file or directory'],
     [['--rules', '.'], 'Fatal: Could not load rules: . is not a regular file'],
+    [['--4bytedb', '.'], 'Fatal: --4bytedb . is not a regular file'],
     [['--auditlog', 'missing/audit.log'], 'Fatal: open missing/audit.log: no such file or directory'],
     [['--auditlog', '.'], 'Fatal: open .: is a directory'],
   ];
