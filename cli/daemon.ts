@@ -119,6 +119,12 @@ function progressKdf(ctx: CliContext): Kdf {
   };
 }
 
+/** `--stdio-ui-test`: clef's scripted conversation with the UI in use, in the background. */
+function startUiTest(ctx: CliContext, approver: Approver, signer: Parameters<typeof runStdioUiTest>[1]): void {
+  ctx.logger.info('Performing UI test');
+  void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) => ctx.logger.info('UI test completed', { errors: errors.length }));
+}
+
 export async function runDaemon(ctx: CliContext): Promise<void> {
   await ctx.initialize();
   const o = ctx.options;
@@ -134,12 +140,7 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     onSigner = (signer, keystore, approver) => {
       keystoreOfSigner = keystore;
       stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
-      if (o.stdioUiTest) {
-        ctx.logger.info('Performing UI test');
-        void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) =>
-          ctx.logger.info('UI test completed', { errors: errors.length }),
-        );
-      }
+      if (o.stdioUiTest) startUiTest(ctx, approver, signer);
     };
   } else {
     ctx.logger.info('Using CLI as UI-channel');
@@ -148,13 +149,8 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     onSigner = (signer, keystore, approver) => {
       keystoreOfSigner = keystore;
       consoleUi.setAccountSource(() => signer.accounts());
-      if (o.stdioUiTest) {
-        // clef ran the UI test against whichever UI was in use; so do we (it was silently ignored here).
-        ctx.logger.info('Performing UI test');
-        void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) =>
-          ctx.logger.info('UI test completed', { errors: errors.length }),
-        );
-      }
+      // clef ran the UI test against whichever UI was in use; so do we (it was silently ignored here).
+      if (o.stdioUiTest) startUiTest(ctx, approver, signer);
     };
   }
   const daemon = await startDaemon({
