@@ -2,6 +2,7 @@
 // `--name`, `-name=value`, `--name value`; booleans take no value or `=true/false`; parsing of a flag set stops at
 // the first positional (or after `--`); global flags come before the command name and stay visible inside every
 // command, command flags must be declared by the command. Errors carry Go's exact wording.
+import { FatalError } from '../core/errors.ts';
 import { goQuote } from '../core/gojson.ts';
 import {
   COMMANDS,
@@ -221,6 +222,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 export function flagValue(parsed: { global: Map<string, FlagValue>; local: Map<string, FlagValue> }, name: string): FlagValue | undefined {
   if (parsed.global.has(name)) return parsed.global.get(name);
   return parsed.local.get(name);
+}
+
+/**
+ * Refuses positional arguments beyond the `allowed` ones (clef ignored them silently, so `clef attest <hash>
+ * extra` or `clef newaccount foo` looked fine): `Fatal: unexpected argument: "<tok>"`, before the boot warning.
+ */
+export function rejectExtraArgs(args: readonly string[], allowed: number): void {
+  if (args.length > allowed) throw new FatalError(`unexpected argument: ${goQuote(args[allowed])}`);
 }
 
 /** The daemon's rule for a stray positional: `invalid command: "<tok>"` (Go %q). */

@@ -5,6 +5,18 @@ import type { ClefLogger } from '../adapters/log/clef-logger.ts';
 import type { Terminal } from '../adapters/terminal/terminal.ts';
 import { ExitError, type Writer } from './context.ts';
 
+/** Commands whose stdout is data a script captures: their logs leave stdout when it is not a terminal. */
+const DATA_COMMANDS = new Set(['list-accounts', 'list-wallets']);
+
+/**
+ * Where log lines go: stderr with --stdio-ui (stdout is the UI channel), --log.stderr or --json, and for the data
+ * commands whenever stdout is not a terminal; otherwise stdout, as clef.
+ */
+export function logsToStderr(o: { stdioUi: boolean; logStderr: boolean; json: boolean }, command: string | null, stdoutIsTty: boolean): boolean {
+  if (o.stdioUi || o.logStderr || o.json) return true;
+  return command !== null && DATA_COMMANDS.has(command) && !stdoutIsTty;
+}
+
 /** The boot warning, as clef prints it. */
 export const LEGAL_WARNING = `
 WARNING!
@@ -26,6 +38,8 @@ export const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
 /** What `initialize` needs. */
 export interface BootSettings {
   stdioUi: boolean;
+  /** Logs (and then the boot warning and its prompt too) go to stderr, keeping stdout for data. */
+  logToStderr?: boolean;
   suppressBootwarn: boolean;
   loglevel: number;
   terminal: Terminal;
@@ -38,19 +52,26 @@ export interface BootSettings {
 
 /**
  * Shows the warning and waits for `ok` (unless suppressed; with --stdio-ui the warning goes to stderr and no
- * confirmation is asked), then configures the logger (stdout, or stderr with --stdio-ui).
+ * confirmation is asked), then configures the logger (stdout, or stderr with --stdio-ui or `logToStderr`).
  * Throws `aborted by user` for any other answer; at end of input logs CRIT `Failed to read user input` and throws
  * ExitError(1).
  */
 export async function initialize(s: BootSettings): Promise<void> {
-  const logOutput = s.stdioUi ? s.stderr : s.stdout;
+  const toStderr = s.stdioUi || s.logToStderr === true;
+  const logOutput = toStderr ? s.stderr : s.stdout;
   const configure = (): void => s.logger.configure({ write: logOutput, level: s.loglevel, color: s.color });
+  const say = toStderr ? s.stderr : (text: string) => s.terminal.write(text);
   if (s.stdioUi) {
     if (!s.suppressBootwarn) s.stderr(LEGAL_WARNING);
   } else if (!s.suppressBootwarn) {
-    s.terminal.write(LEGAL_WARNING);
-    s.terminal.write(CONFIRM_PROMPT);
-    const answer = await s.terminal.readLine();
+    say(LEGAL_WARNING);
+    say(CONFIRM_PROMPT);
+    let answer: string | null;
+    try {
+      answer = await s.terminal.readLine();
+    } catch (err) {
+      throw new Error(`Failed to read user input: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (answer === null) {
       // clef logged this before its logger existed, so the user saw nothing; say it.
       configure();
@@ -58,7 +79,7 @@ export async function initialize(s: BootSettings): Promise<void> {
       throw new ExitError(1, 'Failed to read user input: EOF');
     }
     if (answer.trim() !== 'ok') throw new Error('aborted by user');
-    s.stdout('\n');
+    (toStderr ? s.stderr : s.stdout)('\n');
   }
   configure();
 }

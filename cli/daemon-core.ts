@@ -11,7 +11,7 @@ import { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
-import type { Approver, KeyStore, Logger, Vault } from '../core/ports.ts';
+import type { Approver, Kdf, KeyStore, Logger, Vault } from '../core/ports.ts';
 import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
@@ -53,6 +53,10 @@ export interface DaemonOptions {
   ui: Approver;
   /** Builds the rules decorator in front of the UI (kept out of this module so rules load lazily). */
   rulesEngine?: (args: { source: string; storagePath: string; storageKey: Uint8Array; next: Approver; logger: Logger }) => Promise<Approver>;
+  /** Key derivation (default NodeKdf); the CLI passes one whose scrypt shows progress on a terminal. */
+  kdf?: Kdf;
+  /** Wraps slow start-up work (master seed decryption) to show progress on a terminal. */
+  progress?: <T>(label: string, work: Promise<T>) => Promise<T>;
   /** Called once the signer exists, before the start-up notification (the console lists its accounts). */
   onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver) => void;
 }
@@ -64,6 +68,8 @@ export interface ReadinessStatus {
   rulesFile: string | null;
   accounts: number;
   accountsWithStoredPassword: number;
+  /** Key files without an `address` member (cast writes them): invisible until `clef addaddress`. */
+  unaddressedKeyFiles: number;
   cliqueProtect: boolean;
   ipc: string | null;
   http: string | null;
@@ -98,7 +104,8 @@ async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
         isPassword: true,
       }));
     }
-    const { seed, warning } = await decryptMasterSeed(prepared.seedText, password, new NodeKdf());
+    const decrypting = decryptMasterSeed(prepared.seedText, password, opts.kdf ?? new NodeKdf());
+    const { seed, warning } = await (opts.progress ? opts.progress('Decrypting master seed', decrypting) : decrypting);
     if (warning) logger.warn(warning);
     try {
       const vault = await openVault(opts.configdir, seed, logger);
@@ -193,7 +200,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
   const keystore = new DirKeyStore(opts.keystore, { logger });
   const usb = new UsbWallets(logger);
   const hardware = (await usb.announce()) ? usb : undefined;
-  const kdf = new NodeKdf();
+  const kdf = opts.kdf ?? new NodeKdf();
   const cliqueGuard = opts.cliqueProtect && vault ? new CliqueGuard(vault.config) : undefined;
   if (opts.cliqueProtect && !vault) logger.warn('Clique protection needs the vault; refusing all clique headers until the seed is unlocked');
   const signer = new Signer(
@@ -265,6 +272,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
 
   const status = async (): Promise<ReadinessStatus> => {
     const accounts = await keystore.accounts().catch(() => []);
+    const unaddressed = await keystore.unaddressed().catch(() => []);
     let stored = 0;
     if (vault) {
       // One read of credentials.json, not a lookup (and a warning) per account: 10,000 keys stay cheap.
@@ -277,6 +285,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
       rulesFile: opts.rules,
       accounts: accounts.length,
       accountsWithStoredPassword: stored,
+      unaddressedKeyFiles: unaddressed.length,
       cliqueProtect: opts.cliqueProtect,
       ipc: ipcUrl,
       http: httpUrl,
@@ -305,6 +314,7 @@ export function readinessAttrs(s: ReadinessStatus): Record<string, string | numb
     rules: s.rules,
     accounts: s.accounts,
     'stored-passwords': s.accountsWithStoredPassword,
+    'unaddressed-keys': s.unaddressedKeyFiles,
     'clique-protect': s.cliqueProtect ? 'on' : 'off',
     ipc: s.ipc ?? 'n/a',
     http: s.http ?? 'n/a',

@@ -1,11 +1,16 @@
 // The default action: run the signer daemon (cli.md §7) from the parsed command line, until SIGINT or SIGTERM.
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FatalError } from '../core/errors.ts';
+import type { Approver, Kdf, KeyStore } from '../core/ports.ts';
+import { goOsError } from '../adapters/fs/atomic.ts';
+import { READ_LIMITS, formatSize } from '../adapters/fs/bounded-read.ts';
 import { ConsoleUI } from '../adapters/ui/console.ts';
 import { StdioUI, lineSource } from '../adapters/ui/stdio.ts';
 import { runStdioUiTest } from '../adapters/ui/stdio-selftest.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { uiServerApi } from './ui-server-api.ts';
-import type { Approver } from '../core/ports.ts';
 import type { CliContext } from './context.ts';
 import { ipcEndpoint } from './options.ts';
 import { readinessAttrs, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon-core.ts';
@@ -62,32 +67,104 @@ function untilSignal(daemon: RunningDaemon, ctx: CliContext): Promise<string> {
   });
 }
 
+/**
+ * Checks what would otherwise fail only after the master password was typed (or never): the endpoints, the
+ * --rules and --auditlog paths (errors in Go's words); warns about a missing keystore directory or master seed.
+ */
+export async function preflight(ctx: CliContext): Promise<void> {
+  const o = ctx.options;
+  if (o.ipcdisable && !o.http) {
+    throw new FatalError('--ipcdisable without --http leaves no endpoint to serve: add --http, or drop --ipcdisable');
+  }
+  if (o.http && (!Number.isInteger(o.httpPort) || o.httpPort < 0 || o.httpPort > 65535)) {
+    throw new FatalError(`Could not start RPC api: listen tcp: address ${o.httpPort}: invalid port`);
+  }
+  if (o.rules !== null) {
+    let st;
+    try {
+      st = await stat(o.rules);
+    } catch (err) {
+      throw new FatalError(`Could not load rules: ${goOsError(err, 'open', o.rules).message}`);
+    }
+    if (!st.isFile()) throw new FatalError(`Could not load rules: ${o.rules} is not a regular file`);
+    if (st.size > READ_LIMITS.rules) throw new FatalError(`Could not load rules: ${o.rules} is larger than ${formatSize(READ_LIMITS.rules)}`);
+  }
+  // The selector databases are read whole by their adapter: refuse a device or FIFO (`--4bytedb /dev/zero`).
+  for (const [flag, file] of [['--4bytedb', o.fourbyteDb], ['--4bytedb-custom', o.fourbyteCustom]] as const) {
+    const st = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (st && !st.isFile()) throw new FatalError(`${flag} ${file} is not a regular file`);
+  }
+  if (o.auditlog !== '') {
+    // Opened for append as the daemon will (created 0600 if absent: it holds request bodies), then closed again.
+    try {
+      await (await open(o.auditlog, 'a', 0o600)).close();
+    } catch (err) {
+      throw new FatalError(goOsError(err, 'open', o.auditlog).message);
+    }
+  }
+  const keystore = resolve(o.keystore);
+  if (!statSync(keystore, { throwIfNoEntry: false })?.isDirectory()) {
+    ctx.logger.warn('Keystore directory does not exist', { keystore });
+  }
+  if (o.signersecret === null && !statSync(join(o.configdir, 'masterseed.json'), { throwIfNoEntry: false })) {
+    ctx.logger.warn("No master seed: run 'clef init' first (stored passwords, rules and --clique-protect need it)", { configdir: o.configdir });
+  }
+}
+
+/** The daemon's key derivation: scrypt shows a spinner on a terminal (an account unlocking after approval). */
+function progressKdf(ctx: CliContext): Kdf {
+  return {
+    scrypt: (...args) => ctx.terminal.withProgress('Running scrypt', ctx.kdf.scrypt(...args)),
+    pbkdf2Sha256: (...args) => ctx.kdf.pbkdf2Sha256(...args),
+  };
+}
+
+/** `--stdio-ui-test`: clef's scripted conversation with the UI in use, in the background. */
+function startUiTest(ctx: CliContext, approver: Approver, signer: Parameters<typeof runStdioUiTest>[1]): void {
+  ctx.logger.info('Performing UI test');
+  void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) => ctx.logger.info('UI test completed', { errors: errors.length }));
+}
+
 export async function runDaemon(ctx: CliContext): Promise<void> {
   await ctx.initialize();
   const o = ctx.options;
+  await preflight(ctx);
   let ui: Approver;
   let onSigner: DaemonOptions['onSigner'];
+  let keystoreOfSigner: KeyStore | null = null;
   if (o.stdioUi) {
     ctx.logger.info('Using stdin/stdout as UI-channel');
     // The UI's JSON-RPC lines are read through the shared terminal, so no other reader steals stdin bytes.
     const stdio = new StdioUI({ input: lineSource(ctx.terminal), output: process.stdout, logger: ctx.logger });
     ui = stdio;
     onSigner = (signer, keystore, approver) => {
+      keystoreOfSigner = keystore;
       stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
-      if (o.stdioUiTest) {
-        ctx.logger.info('Performing UI test');
-        void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) =>
-          ctx.logger.info('UI test completed', { errors: errors.length }),
-        );
-      }
+      if (o.stdioUiTest) startUiTest(ctx, approver, signer);
     };
   } else {
     ctx.logger.info('Using CLI as UI-channel');
     const consoleUi = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
     ui = consoleUi;
-    onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
+    onSigner = (signer, keystore, approver) => {
+      keystoreOfSigner = keystore;
+      consoleUi.setAccountSource(() => signer.accounts());
+      // clef ran the UI test against whichever UI was in use; so do we (it was silently ignored here).
+      if (o.stdioUiTest) startUiTest(ctx, approver, signer);
+    };
   }
-  const daemon = await startDaemon({ ...daemonOptions(ctx, ui), onSigner });
+  const daemon = await startDaemon({
+    ...daemonOptions(ctx, ui),
+    onSigner,
+    kdf: progressKdf(ctx),
+    progress: (label, work) => ctx.terminal.withProgress(label, work),
+  });
+  // clef skipped address-less key files (cast writes them) without a word; list-accounts and the daemon name them.
+  const started = keystoreOfSigner as KeyStore | null;
+  const unaddressed = started ? await started.unaddressed().catch(() => []) : [];
+  for (const f of unaddressed) {
+    ctx.logger.warn("Key file has no address, run 'clef addaddress <file>' to use it", { path: f.path });
+  }
   const status = await daemon.status();
   ctx.logger.info('Signer status', readinessAttrs(status));
   const signal = await untilSignal(daemon, ctx);

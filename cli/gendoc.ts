@@ -26,6 +26,7 @@ import { EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { textMessage } from '../core/signdata.ts';
 import { decodeSendTxArgs, encodeSendTxArgs, signTransaction } from '../core/tx.ts';
 import { goIndentJson } from '../adapters/ui/console.ts';
+import { rejectExtraArgs } from './args.ts';
 import {
   listRequestJson,
   messageJson,
@@ -216,6 +217,7 @@ export async function gendocText(): Promise<string> {
 }
 
 /** `clef gendoc`: prints the documentation (no boot warning, no prompts). */
-export async function runGendoc(ctx: { stdout: (s: string) => void }): Promise<void> {
+export async function runGendoc(ctx: { stdout: (s: string) => void; args?: readonly string[] }): Promise<void> {
+  rejectExtraArgs(ctx.args ?? [], 0);
   ctx.stdout(await gendocText());
 }

@@ -11,10 +11,13 @@ import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { ClefLogger, useColor } from '../adapters/log/clef-logger.ts';
 import { processTerminal } from '../adapters/terminal/stdio-terminal.ts';
 import { appHelp, commandHelp, flagValue, invalidCommandMessage, parseCommandLine, type FlagValue } from './args.ts';
-import { initialize } from './boot.ts';
+import { initialize, logsToStderr } from './boot.ts';
 import { COMMAND_RUNNERS, type CommandRunner } from './commands/index.ts';
 import { ExitError, type CliContext, type Writer } from './context.ts';
 import { CLEF_VERSION, defaultConfigDir, defaultKeystore, defaultOptions, expandPath, type ClefOptions, type Environment } from './options.ts';
+
+/** Longest stdio-UI message line accepted on stdin. */
+const STDIO_UI_LINE_LIMIT = 32 << 20;
 
 /** Facts about this process the context is built from. */
 function processEnvironment(): Environment {
@@ -44,6 +47,13 @@ function sameOutputFile(): boolean {
   } catch {
     return false;
   }
+}
+
+/** `clef-ts <v> (<runtime> <version>, <os>/<arch>)`: the second line of `--version`. */
+export function implementationLine(): string {
+  const v = process.versions as Record<string, string | undefined>;
+  const runtime = v.bun ? `bun ${v.bun}` : v.deno ? `deno ${v.deno}` : `node ${v.node}`;
+  return `clef-ts ${CLEF_VERSION}, a TypeScript successor of go-ethereum's clef (${runtime}, ${process.platform}/${process.arch})`;
 }
 
 /** Applies the parsed flags on top of the defaults (cli.md §1.1 lookup: the global value wins). */
@@ -89,6 +99,8 @@ export function resolveOptions(
   o.fourbyteDb = str('4bytedb') ?? o.fourbyteDb;
   o.cliqueProtect = bool('clique-protect', o.cliqueProtect);
   o.approvalTimeout = Number(int('approval-timeout') ?? BigInt(o.approvalTimeout));
+  o.json = bool('json', o.json);
+  o.logStderr = bool('log.stderr', o.logStderr);
   return o;
 }
 
@@ -102,7 +114,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   switch (parsed.kind) {
     case 'version':
-      stdout(`Clef version ${CLEF_VERSION}\n`);
+      // Line 1 is clef's, for scripts that parse `Clef version <v>`; line 2 says which implementation this is.
+      stdout(`Clef version ${CLEF_VERSION}\n${implementationLine()}\n`);
       return 0;
     case 'help':
       stdout(parsed.command ? commandHelp(parsed.command, helpDefaults) : appHelp(CLEF_VERSION, helpDefaults));
@@ -122,7 +135,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const options = resolveOptions(parsed, environment);
   const terminal = processTerminal();
-  if (options.stdioUi) terminal.setOutput(stderr); // stdout is the UI's JSON-RPC channel then
+  if (options.stdioUi) {
+    terminal.setOutput(stderr); // stdout is the UI's JSON-RPC channel then
+    terminal.setLineLimit(STDIO_UI_LINE_LIMIT); // UI replies echo a request back (a 5 MiB HTTP request, hex-encoded)
+  }
   const logger = new ClefLogger();
   let exitCode = 0;
   let initialized: Promise<void> | null = null;
@@ -160,6 +176,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     initialize: () =>
       (initialized ??= initialize({
         stdioUi: options.stdioUi,
+        logToStderr: logsToStderr(options, parsed.command?.name ?? null, process.stdout.isTTY === true),
         suppressBootwarn: options.suppressBootwarn,
         loglevel: options.loglevel,
         terminal,

@@ -93,6 +93,13 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     usage: 'Refuse to seal a clique header at or below a height already sealed by the same account (needs the master seed)',
     defaultText: 'false',
   },
+  { name: 'json', kind: 'bool', usage: 'list-accounts, list-wallets: print JSON (logs then go to stderr)', defaultText: 'false' },
+  {
+    name: 'log.stderr',
+    kind: 'bool',
+    usage: 'Write log lines to stderr instead of stdout (list-accounts/list-wallets do so whenever stdout is not a terminal)',
+    defaultText: 'false',
+  },
   {
     name: 'approval-timeout',
     kind: 'int',
@@ -154,14 +161,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'List accounts in the keystore',
     argsUsage: '',
     description: 'Lists the accounts in the keystore',
-    flags: keystoreCommandFlags,
+    flags: [...keystoreCommandFlags, 'json', 'log.stderr'],
   },
   {
     name: 'list-wallets',
     usage: 'List wallets known to Clef',
     argsUsage: '',
     description: 'Lists the wallets known to Clef',
-    flags: keystoreCommandFlags,
+    flags: [...keystoreCommandFlags, 'json', 'log.stderr'],
   },
   {
     name: 'importraw',
@@ -262,6 +269,10 @@ export interface ClefOptions {
   cliqueProtect: boolean;
   /** New: approval timeout in seconds (`--approval-timeout`); 0 = none. */
   approvalTimeout: number;
+  /** New: JSON output of list-accounts / list-wallets (`--json`). */
+  json: boolean;
+  /** New: log lines to stderr (`--log.stderr`). */
+  logStderr: boolean;
 }
 
 /** What the machine-dependent defaults depend on. */
@@ -346,6 +357,8 @@ export function defaultOptions(e: Environment): ClefOptions {
     fourbyteDb: null,
     cliqueProtect: false,
     approvalTimeout: 0,
+    json: false,
+    logStderr: false,
   };
 }
 

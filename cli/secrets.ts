@@ -1,12 +1,13 @@
 // Where secrets come from: geth's `--password` file (one password per line), `--signersecret` (an encrypted master
 // seed file, as clef's code meant, or a file holding the master password, as clef's tutorial used it — decided by
 // content), and the terminal (clef's "ask + confirm" helper, one line per prompt when stdin is a pipe).
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FatalError, errorMessage } from '../core/errors.ts';
 import { decryptMasterSeed, isMasterSeedText, MasterSeedError } from '../core/masterseed.ts';
 import type { Kdf, Logger, Vault } from '../core/ports.ts';
-import { goOsError } from '../adapters/fs/atomic.ts';
+import { goFileModeString, goOsError } from '../adapters/fs/atomic.ts';
+import { READ_LIMITS, readTextBounded } from '../adapters/fs/bounded-read.ts';
 import { openVault, readMasterSeedFile } from '../adapters/vault/masterseed-file.ts';
 import type { Terminal } from '../adapters/terminal/terminal.ts';
 
@@ -19,9 +20,9 @@ export function passwordLines(text: string): string[] {
 export async function passwordFromFile(path: string): Promise<string> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextBounded(path, READ_LIMITS.secret, 'password file');
   } catch (err) {
-    throw new FatalError(`Failed to read password file: ${goOsError(err, 'open', path).message}`);
+    throw new FatalError(`Failed to read password file: ${errorMessage(err)}`);
   }
   return passwordLines(text)[0];
 }
@@ -82,17 +83,32 @@ export async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSourc
   } catch (err) {
     throw new Error(`failed stat on ${file}: ${goOsError(err, 'stat', file).message}`);
   }
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw goOsError(err, 'open', file);
-  }
+  text = await readTextBounded(file, READ_LIMITS.secret, '--signersecret file');
   if (isMasterSeedText(text)) {
     s.logger.info('Using --signersecret as the encrypted master seed', { file });
     return { seedPath: file, password: null, signerSecret: 'seed-file' };
   }
   s.logger.info('Using --signersecret as the master password file', { file, seed: defaultSeed });
+  await warnIfExposed(file, s.logger);
   return { seedPath: defaultSeed, password: passwordLines(text)[0], signerSecret: 'password-file' };
+}
+
+/**
+ * The permission rule for a master-password file (decided here; clef only had one for the seed file, which must
+ * be 0400): group or other access is warned about, not refused, since the password file is our extension and
+ * scripts write it with the umask's mode. The warning names the fix.
+ */
+export async function warnIfExposed(file: string, logger: Logger, platform: string = process.platform): Promise<void> {
+  if (platform === 'win32') return;
+  let mode: number;
+  try {
+    mode = (await stat(file)).mode;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) !== 0) {
+    logger.warn('Master password file is accessible to other users: restrict it with chmod 600', { file, mode: goFileModeString(mode) });
+  }
 }
 
 /** A master seed located and read, its password possibly known: what remains is decryption. */

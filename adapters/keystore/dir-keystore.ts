@@ -44,7 +44,13 @@ const readBuffer = new Uint8Array(64 * 1024);
 // ignoreBOM keeps a leading U+FEFF in the text, so such a file fails to decode as it does in Go.
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** readFileSync without its fstat: open, read until EOF, close (key files are well under 64 KiB). */
+/**
+ * Largest key file read (a key file is < 1 KB): the scan skips bigger files with a warning, and a read of one
+ * (the file grew after the scan) fails instead of loading it.
+ */
+export const MAX_KEY_FILE_SIZE = 1 << 20;
+
+/** readFileSync without its fstat: open, read until EOF or past MAX_KEY_FILE_SIZE, close. */
 function readSmallFile(path: string): string {
   const fd = nodeFs.openSync(path, 'r');
   try {
@@ -55,6 +61,7 @@ function readSmallFile(path: string): string {
       if (n === 0) break;
       chunks.push(readBuffer.slice(0, n));
       total += n;
+      if (total > MAX_KEY_FILE_SIZE) throw new Error(`key file larger than ${MAX_KEY_FILE_SIZE >> 20} MiB`);
     }
     if (chunks.length === 1) return utf8Decoder.decode(chunks[0]);
     const all = new Uint8Array(total);
@@ -92,6 +99,34 @@ interface CachedFile {
   address: Address | null;
   /** Key file without any address member (listed by unaddressed()). */
   unaddressed: boolean;
+}
+
+/** Go's encoding/json nesting limit. */
+const GO_MAX_DEPTH = 10000;
+
+/**
+ * True when the first JSON value of `text` nests deeper than Go's decoder allows before it ends (Go then fails
+ * to decode the file, so the scan skips it either way). One linear pass, strings skipped; a cheap guard run
+ * before the parsers.
+ */
+export function firstValueTooDeep(text: string, limit = GO_MAX_DEPTH): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+      if (depth === 0) return false; // a bare string
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (--depth <= 0) return false; // the first value ended (or the text is malformed)
+    }
+  }
+  return false;
 }
 
 /** UTF-8 byte order of two strings (code point order), as Go compares URLs. */
@@ -462,12 +497,22 @@ export class DirKeyStore implements KeyStore {
   }
 
   private async readEntry(path: string, stat: FileStat): Promise<CachedFile | null> {
+    if (stat.size > MAX_KEY_FILE_SIZE) {
+      // Cached as skipped: the warning repeats only when the file changes.
+      this.logger?.warn('Skipping oversized file in keystore', { path, size: stat.size, limit: MAX_KEY_FILE_SIZE });
+      return { stat, address: null, unaddressed: false };
+    }
     let text: string;
     try {
       text = await this.fs.readFile(path);
     } catch (err) {
       this.logger?.trace('Failed to open keystore file', { path, err: errorMessage(err) });
       return null; // not cached: retried on the next scan
+    }
+    if (firstValueTooDeep(text)) {
+      // Go's decoder gives up at this depth too; JSON.parse would first spend a second on a megabyte of `[`.
+      this.logger?.debug('Failed to decode keystore key', { path, err: 'exceeded max depth' });
+      return { stat, address: null, unaddressed: false };
     }
     const address = scanAddress(text);
     if (address) return { stat, address, unaddressed: false };

@@ -92,6 +92,23 @@ function formatInteger(n: bigint): string {
   return neg ? `-${text}` : text;
 }
 
+/** Go's time.Duration.String() of a span given in milliseconds: `850ns`, `52.3µs`, `1.234567ms`, `2.5s`, `1m3.2s`. */
+export function goDuration(ms: number): string {
+  const ns = Math.max(0, Math.round(ms * 1e6));
+  const trim = (x: number, digits: number): string => x.toFixed(digits).replace(/\.?0+$/, '');
+  if (ns === 0) return '0s';
+  if (ns < 1e3) return `${ns}ns`;
+  if (ns < 1e6) return `${trim(ns / 1e3, 3)}µs`;
+  if (ns < 1e9) return `${trim(ns / 1e6, 6)}ms`;
+  const totalSeconds = ns / 1e9;
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const sec = trim(totalSeconds - h * 3600 - m * 60, 9);
+  if (h > 0) return `${h}h${m}m${sec}s`;
+  if (m > 0) return `${m}m${sec}s`;
+  return `${sec}s`;
+}
+
 /** Renders an attribute value as geth's terminal handler does. */
 export function formatLogValue(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';

@@ -43,6 +43,17 @@ export class PromptAbortedError extends Error {
   }
 }
 
+/** A line of input (a password, an answer, a stdio-UI message) longer than the terminal's limit. */
+export class InputTooLongError extends Error {
+  constructor(limit: number) {
+    super(`input line longer than ${limit >= 1 << 20 && limit % (1 << 20) === 0 ? `${limit / (1 << 20)} MiB` : `${limit} bytes`}`);
+    this.name = 'InputTooLongError';
+  }
+}
+
+/** Default longest input line (prompts, passwords, approvals): 1 MiB. Under --stdio-ui main raises it. */
+export const DEFAULT_LINE_LIMIT = 1 << 20;
+
 /** clef's notice before the first echoed password read from a non-terminal. */
 export const UNSUPPORTED_TERMINAL_WARNING = '!! Unsupported terminal, password will be echoed.\n';
 
@@ -63,8 +74,10 @@ export class StdioTerminal implements Terminal {
   private closed = false;
   private readonly queue: Pending[] = [];
   private warned = false;
+  private lineLimit: number;
 
-  constructor(opts: { input: TerminalInput; write: (text: string) => void; progress?: ProgressOutput | null }) {
+  constructor(opts: { input: TerminalInput; write: (text: string) => void; progress?: ProgressOutput | null; lineLimit?: number }) {
+    this.lineLimit = opts.lineLimit ?? DEFAULT_LINE_LIMIT;
     this.input = opts.input;
     this.out = opts.write;
     this.progress = opts.progress ?? null;
@@ -80,8 +93,27 @@ export class StdioTerminal implements Terminal {
     this.out(text);
   }
 
-  readLine(): Promise<string | null> {
-    return this.enqueue<string | null>((resolve) => {
+  /**
+   * Sets the longest line accepted (bytes, terminator excluded). Input that goes on longer without a newline
+   * (`clef init < /dev/zero`) stops the reading: the pending and every later read fail with InputTooLongError.
+   */
+  setLineLimit(bytes: number): void {
+    this.lineLimit = bytes;
+  }
+
+  /** One line without its terminator; null at end of input; rejects with InputTooLongError on an overlong line. */
+  async readLine(): Promise<string | null> {
+    const r = await this.readLineOrError();
+    if (r instanceof Error) throw r;
+    return r;
+  }
+
+  private readLineOrError(): Promise<string | null | Error> {
+    return this.enqueue<string | null | Error>((resolve) => {
+      if (this.readError instanceof InputTooLongError) {
+        resolve(this.readError);
+        return true;
+      }
       const nl = this.buf.indexOf(0x0a);
       if (nl >= 0) {
         const old = this.buf;
@@ -150,10 +182,17 @@ export class StdioTerminal implements Terminal {
             typed.pop();
           } else if (b === 0x15) typed = []; // Ctrl-U clears the line
           else if (b >= 0x20 || b === 0x09) typed.push(b);
+          if (typed.length > this.lineLimit) {
+            this.buf = this.buf.slice(i + 1);
+            typed.fill(0);
+            typed = [];
+            resolve(new InputTooLongError(this.lineLimit));
+            return true;
+          }
         }
         this.buf = this.buf.slice(i);
         if (this.eof || this.readError) {
-          resolve(typed.length > 0 ? decode(Uint8Array.from(typed)) : (this.readError ?? new EndOfInputError()));
+          resolve(this.readError instanceof InputTooLongError ? this.readError : typed.length > 0 ? decode(Uint8Array.from(typed)) : (this.readError ?? new EndOfInputError()));
           return true;
         }
         return false;
@@ -236,8 +275,24 @@ export class StdioTerminal implements Terminal {
     next.set(bytes, this.buf.length);
     this.buf.fill(0);
     this.buf = next;
+    if (next.length > this.lineLimit) {
+      const nl = next.indexOf(0x0a);
+      if (nl < 0 || nl > this.lineLimit) this.overflow();
+    }
     this.pump();
   };
+
+  /** An overlong line: drop it, stop reading, fail every pending and later read. */
+  private overflow(): void {
+    this.buf.fill(0);
+    this.buf = new Uint8Array(0);
+    this.readError = new InputTooLongError(this.lineLimit);
+    if (this.listening) {
+      this.input.removeListener('data', this.onData);
+      this.input.pause();
+      this.input.unref?.();
+    }
+  }
 
   private readonly onEnd = (): void => {
     this.eof = true;

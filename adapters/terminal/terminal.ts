@@ -6,7 +6,10 @@ export interface Terminal {
   readonly interactive: boolean;
   /** Writes text to the UI stream (stdout; stderr with --stdio-ui). */
   write(text: string): void;
-  /** Reads one line without its terminator; null at end of input (a final unterminated line is returned). */
+  /**
+   * Reads one line without its terminator; null at end of input (a final unterminated line is returned). Rejects
+   * when the line is longer than the terminal accepts (1 MiB by default).
+   */
   readLine(): Promise<string | null>;
   /**
    * Prints `prompt` and reads a password: no echo on a TTY; on a pipe the first call prints

@@ -5,6 +5,7 @@ import { ErrorCode, SignerError, errorMessage } from '../../core/errors.ts';
 import { goQuote, goStringify, type Json } from '../../core/gojson.ts';
 import type { Logger, Meta } from '../../core/ports.ts';
 import type { RpcHandler } from '../../core/rpc.ts';
+import { goDuration } from '../log/clef-logger.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Streaming JSON splitter
@@ -751,11 +752,17 @@ export class JsonRpcServer {
 
   /** geth's handleCallMsg: notifications run unanswered; malformed messages get -32600. Never rejects. */
   private async handleCallMsg(msg: RawRequest, ctx: CallContext): Promise<Answer | null> {
+    const start = performance.now();
     if (isNotification(msg)) {
       await this.guardedCall(msg, ctx);
+      this.logger?.debug(`Served ${msg.method}`, { duration: goDuration(performance.now() - start) });
       return null;
     }
-    if (isCall(msg)) return this.guardedCall(msg, ctx);
+    if (isCall(msg)) {
+      const answer = await this.guardedCall(msg, ctx);
+      logServed(this.logger, msg, answer, performance.now() - start);
+      return answer;
+    }
     const id = hasValidId(msg) ? msg.id : 'null';
     return { text: errorResponse(id, ErrorCode.invalidRequest, 'invalid request'), resultBytes: 0 };
   }
@@ -821,6 +828,37 @@ export class JsonRpcServer {
     // no namespace served by clef has subscriptions
     return fail(ErrorCode.methodNotFound, `no ${goQuote(first)} subscription in ${namespace} namespace`);
   }
+}
+
+/**
+ * geth's per-call log line: DEBUG `Served <method> reqid=<id> duration=<d>`, or WARN with `err=` (and `errdata=`)
+ * when the answer is an error (an error answer has resultBytes 0 and is small, so parsing it back is cheap).
+ */
+function logServed(logger: Logger | undefined, msg: RawRequest, answer: Answer, ms: number): void {
+  if (!logger) return;
+  let reqid = msg.id ?? '';
+  if (reqid.startsWith('"')) {
+    try {
+      reqid = JSON.parse(reqid) as string;
+    } catch {
+      // keep the raw text
+    }
+  }
+  const attrs: Record<string, unknown> = { reqid, duration: goDuration(ms) };
+  if (answer.resultBytes === 0) {
+    try {
+      const e = (JSON.parse(answer.text) as { error?: { message?: string; data?: unknown } }).error;
+      if (e) {
+        attrs.err = e.message ?? '';
+        if (e.data !== undefined) attrs.errdata = typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
+        logger.warn(`Served ${msg.method}`, attrs);
+        return;
+      }
+    } catch {
+      // not an error answer after all
+    }
+  }
+  logger.debug(`Served ${msg.method}`, attrs);
 }
 
 /** geth's built-in `*_unsubscribe(id rpc.ID)`: clef has no subscriptions, so a valid call finds none. */

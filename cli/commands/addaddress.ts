@@ -1,13 +1,12 @@
 // `clef addaddress <keyfile>` (new): key files written without an `address` member (Foundry's cast writes them)
 // are invisible to geth's scanner. This asks the file's password, decrypts it to learn the address and records
 // it in the file (atomically, every other byte unchanged), so clef and geth can use the key.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { toChecksumAddress, wipe } from '../../core/bytes.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { decryptKeyFile, looksLikeUnaddressedKeyFile, scanAddress } from '../../core/keyfile.ts';
 import { addressOfPrivateKey } from '../../core/secp256k1.ts';
-import { goOsError } from '../../adapters/fs/atomic.ts';
+import { READ_LIMITS, readTextBounded } from '../../adapters/fs/bounded-read.ts';
 import { ConsoleUI } from '../../adapters/ui/console.ts';
 import type { CliContext } from '../context.ts';
 import { passwordFromFile } from '../secrets.ts';
@@ -17,13 +16,7 @@ export async function run(ctx: CliContext): Promise<void> {
   if (ctx.args.length !== 1) throw new Error('<keyfile> must be given as first argument');
   await ctx.initialize();
   const path = resolve(ctx.args[0]);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const op = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
-    throw goOsError(err, op, ctx.args[0]);
-  }
+  const text = await readTextBounded(ctx.args[0], READ_LIMITS.secret, 'key file');
   const present = scanAddress(text);
   if (present !== null) {
     // Nothing to do: running the command twice is harmless.

@@ -13,6 +13,7 @@ import {
   unlockPrepared,
   type PreparedMasterSeed,
 } from '../secrets.ts';
+import { join } from 'node:path';
 
 /** The keystore at `--keystore` (made absolute), without a directory watcher: commands are short-lived. */
 export function openKeystore(ctx: CliContext): DirKeyStore {
@@ -40,7 +41,11 @@ export async function prepareSeedOrFatal(ctx: CliContext): Promise<PreparedMaste
   try {
     return await prepareMasterSeed({ configdir: ctx.options.configdir, signersecret: ctx.options.signersecret, logger: ctx.logger });
   } catch (err) {
-    throw err instanceof FatalError ? err : new FatalError(errorMessage(err));
+    if (err instanceof FatalError) throw err;
+    // The configdir's seed is missing (not a mistyped --signersecret): say what creates it.
+    const message = errorMessage(err);
+    const noSeed = message.startsWith(`failed stat on ${join(ctx.options.configdir, 'masterseed.json')}:`);
+    throw new FatalError(noSeed ? `${message} (run \`clef init\` first)` : message);
   }
 }
 
@@ -68,3 +73,6 @@ export async function storeOrFatal(what: () => Promise<void>): Promise<void> {
     throw new FatalError(`Failed to update the vault: ${errorMessage(err)}`);
   }
 }
+
+
+export { rejectExtraArgs } from '../args.ts';

@@ -1,12 +1,11 @@
 // `clef importraw <keyfile>` (cli.md §5.6): read an unencrypted hex private key (go-ethereum's LoadECDSA rules and
 // error texts), ask the password twice through the console UI (or take it from --password), encrypt it into the
 // keystore.
-import { readFile } from 'node:fs/promises';
 import { toChecksumAddress, wipe } from '../../core/bytes.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { privateKeyError } from '../../core/secp256k1.ts';
-import { goOsError } from '../../adapters/fs/atomic.ts';
+import { READ_LIMITS, readFileBounded } from '../../adapters/fs/bounded-read.ts';
 import { ConsoleUI } from '../../adapters/ui/console.ts';
 import type { CliContext } from '../context.ts';
 import { passwordFromFile } from '../secrets.ts';
@@ -23,11 +22,22 @@ function quoteByte(b: number): string {
   return `'${String.fromCharCode(b)}'`;
 }
 
+function isAsciiSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
 /**
- * Parses a raw key file as go-ethereum's crypto.LoadECDSA: up to 64 printable characters, then at most two
- * `\r`/`\n` bytes; then hex decoding and the secp256k1 range check. Throws Go's messages.
+ * Parses a raw key file as go-ethereum's crypto.LoadECDSA (64 printable characters, then at most two `\r`/`\n`
+ * bytes; then hex decoding and the secp256k1 range check; Go's messages), after one extension: surrounding
+ * whitespace and a `0x`/`0X` prefix are dropped first, so what `cast wallet new` prints imports as it is.
  */
-export function parseRawKeyFile(data: Uint8Array): Uint8Array {
+export function parseRawKeyFile(raw: Uint8Array): Uint8Array {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isAsciiSpace(raw[start])) start++;
+  while (end > start && isAsciiSpace(raw[end - 1])) end--;
+  if (end - start >= 2 && raw[start] === 0x30 && (raw[start + 1] === 0x78 || raw[start + 1] === 0x58)) start += 2;
+  const data = raw.subarray(start, end);
   let n = 0;
   while (n < 64 && n < data.length && data[n] >= 0x21) n++;
   if (n !== 64) throw new Error('key file too short, want 64 hex characters');
@@ -54,14 +64,12 @@ export function parseRawKeyFile(data: Uint8Array): Uint8Array {
   return priv;
 }
 
-/** Reads a file with Go's OS error texts (`open <path>: …`, `read <path>: is a directory`). */
+/**
+ * Reads a raw key file with Go's OS error texts (`open <path>: …`, `read <path>: is a directory`), at most
+ * READ_LIMITS.secret bytes (a raw key is 64 characters).
+ */
 export async function readFileGo(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const op = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
-    throw goOsError(err, op, path);
-  }
+  return readFileBounded(path, READ_LIMITS.secret, 'key file');
 }
 
 export async function run(ctx: CliContext): Promise<void> {

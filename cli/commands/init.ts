@@ -1,15 +1,16 @@
 // `clef init` (cli.md §5.1): create <configdir>/masterseed.json from 256 random bytes, locked with a password
 // that passes clef's format rule. Refuses to overwrite an existing seed (checked before asking and again before
 // writing). The password comes from the terminal (two lines when piped) or from a --signersecret password file.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FatalError } from '../../core/errors.ts';
 import { encryptMasterSeed, isMasterSeedText, MASTER_SEED_LENGTH } from '../../core/masterseed.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { GoOsError, goOsError, hasCode } from '../../adapters/fs/atomic.ts';
 import { writeMasterSeedFile } from '../../adapters/vault/masterseed-file.ts';
+import { FileTooLargeError, READ_LIMITS, readTextBounded } from '../../adapters/fs/bounded-read.ts';
 import type { CliContext } from '../context.ts';
-import { askPassword, passwordLines } from '../secrets.ts';
+import { askPassword, passwordLines, warnIfExposed } from '../secrets.ts';
 
 const PASSWORD_HEADING = 'The master seed of clef will be locked with a password.\nPlease specify a password. Do not forget this password!';
 
@@ -72,12 +73,14 @@ async function passwordFromSignerSecret(ctx: CliContext): Promise<string | null>
   if (file === null) return null;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    text = await readTextBounded(file, READ_LIMITS.secret, '--signersecret file');
+  } catch (err) {
+    if (err instanceof FileTooLargeError) throw new FatalError(err.message);
     return null; // clef ignores --signersecret in init; so do we unless it is a readable password file
   }
   if (isMasterSeedText(text)) return null;
   ctx.logger.info('Using --signersecret as the master password file', { file });
+  await warnIfExposed(file, ctx.logger);
   const password = passwordLines(text)[0];
   const problem = validatePasswordFormat(password);
   if (problem) throw new FatalError(`invalid password: ${problem}`);

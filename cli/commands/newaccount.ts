@@ -8,7 +8,7 @@ import type { Kdf } from '../../core/ports.ts';
 import type { DirKeyStore } from '../../adapters/keystore/dir-keystore.ts';
 import type { CliContext } from '../context.ts';
 import { passwordFromFile } from '../secrets.ts';
-import { openKeystore } from './common.ts';
+import { openKeystore, rejectExtraArgs } from './common.ts';
 
 /** The key writer of the commands: the keystore, and a scrypt that shows progress on a terminal. */
 export function commandKeyWriter(ctx: CliContext, keystore: DirKeyStore): KeyWriter {
@@ -20,6 +20,7 @@ export function commandKeyWriter(ctx: CliContext, keystore: DirKeyStore): KeyWri
 }
 
 export async function run(ctx: CliContext): Promise<void> {
+  rejectExtraArgs(ctx.args, 0);
   await ctx.initialize();
   const keystore = openKeystore(ctx);
   ctx.logger.info('Starting clef', { keystore: ctx.options.keystore, 'light-kdf': ctx.options.lightkdf });

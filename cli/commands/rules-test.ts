@@ -1,6 +1,7 @@
 // `clef rules test RULES.js REQUEST.json…` (new command): dry-runs a rule file against saved requests, in order,
 // with the daemon's engine and limits but no vault: prints one line per request saying what the rules decided.
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { FileTooLargeError, READ_LIMITS, formatSize, readFileBounded, readTextBounded } from '../../adapters/fs/bounded-read.ts';
 import { sha256, toHexRaw } from '../../core/bytes.ts';
 import type { Logger } from '../../core/ports.ts';
 import { RuleEngine } from '../../adapters/rules/engine.ts';
@@ -91,13 +92,20 @@ export async function runRulesTest(args: string[], io: RulesTestIo): Promise<num
   const [rulesPath, ...requestPaths] = files;
   let raw: Uint8Array;
   try {
-    raw = readFileSync(rulesPath);
+    raw = await readFileBounded(rulesPath, READ_LIMITS.rules, 'rules file');
   } catch (e) {
-    io.stderr(`${rulesPath}: cannot read rules: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(e instanceof FileTooLargeError ? `${e.message}\n` : `${rulesPath}: cannot read rules: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
   let storage: RuleStorage;
   try {
+    if (storagePath) {
+      // The storage adapter reads the whole file: refuse a device or an oversized file first.
+      const st = statSync(storagePath, { throwIfNoEntry: false });
+      if (st && (!st.isFile() || st.size > READ_LIMITS.request)) {
+        throw new Error(`not a regular file of at most ${formatSize(READ_LIMITS.request)}`);
+      }
+    }
     storage = storagePath ? new JsonFileRuleStorage(storagePath) : new MemoryRuleStorage();
   } catch (e) {
     io.stderr(`${storagePath}: cannot read storage: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -116,9 +124,9 @@ export async function runRulesTest(args: string[], io: RulesTestIo): Promise<num
   for (const path of requestPaths) {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = await readTextBounded(path, READ_LIMITS.request, 'request file');
     } catch (e) {
-      io.stderr(`${path}: cannot read: ${e instanceof Error ? e.message : String(e)}\n`);
+      io.stderr(e instanceof FileTooLargeError ? `${e.message}\n` : `${path}: cannot read: ${e instanceof Error ? e.message : String(e)}\n`);
       status = 1;
       continue;
     }

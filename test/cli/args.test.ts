@@ -174,8 +174,9 @@ test('declared command flags match cli.md §2.2 (plus --password on the account-
   assert.deepEqual(declared('attest'), ['configdir', 'loglevel', 'signersecret']);
   assert.deepEqual(declared('delpw'), ['configdir', 'loglevel', 'signersecret']);
   assert.deepEqual(declared('setpw'), ['configdir', 'loglevel', 'password', 'signersecret']);
-  assert.deepEqual(declared('list-accounts'), ['keystore', 'lightkdf', 'loglevel', 'suppress-bootwarn']);
-  assert.deepEqual(declared('list-wallets'), ['keystore', 'lightkdf', 'loglevel', 'suppress-bootwarn']);
+  // Plus --json and --log.stderr (new) on the two list commands.
+  assert.deepEqual(declared('list-accounts'), ['json', 'keystore', 'lightkdf', 'log.stderr', 'loglevel', 'suppress-bootwarn']);
+  assert.deepEqual(declared('list-wallets'), ['json', 'keystore', 'lightkdf', 'log.stderr', 'loglevel', 'suppress-bootwarn']);
   assert.deepEqual(declared('newaccount'), ['keystore', 'lightkdf', 'loglevel', 'password', 'suppress-bootwarn']);
   assert.deepEqual(declared('importraw'), ['keystore', 'lightkdf', 'loglevel', 'password', 'suppress-bootwarn']);
   assert.deepEqual(declared('gendoc'), []);

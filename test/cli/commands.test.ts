@@ -24,6 +24,8 @@ const TSX = pathToFileURL(join(projectRoot, 'node_modules', 'tsx', 'dist', 'load
 const SETPW_ADDR = '0x9CD932F670F7eDe5dE86F756A6D02548e5899f47';
 const RAW_KEY = '0102030405060708090a0102030405060708090a0102030405060708090a0102';
 const RAW_ADDR = '0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6';
+/** A well-formed attestation (attest takes 64 hex characters). */
+const HASH_ABC = 'abc'.padEnd(64, '0');
 const kdf = new NodeKdf();
 
 interface Result {
@@ -144,13 +146,13 @@ test('init is idempotent-safe: an existing seed is never overwritten', async () 
 
 test('init takes the master password from a --signersecret password file; --loglevel filters the log', async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'clefpw'), 'clefclefclef\n');
+  writeFileSync(join(dir, 'clefpw'), 'clefclefclef\n', { mode: 0o600 }); // a wider mode would add a WARN line
   const r = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--lightkdf', 'init']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /Password: /);
   assert.match(r.stdout, /INFO .*Using --signersecret as the master password file +file=clefpw\n/);
   await decryptMasterSeed(readFileSync(join(dir, 'clef', 'masterseed.json'), 'utf8'), 'clefclefclef', kdf);
-  const quiet = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--loglevel', '2', 'attest', 'abc']);
+  const quiet = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'clefpw', '--loglevel', '2', 'attest', HASH_ABC]);
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout, '');
 });
@@ -196,23 +198,23 @@ test('--signersecret given an encrypted seed file uses it; an insecure or missin
   copyFileSync(join(dir, 'clef', 'masterseed.json'), join(dir, 'seed.json'));
   chmodSync(join(dir, 'seed.json'), 0o400);
   const [ok, missing, noSecret] = await Promise.all([
-    clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', 'abc'], 'clefclefclef\n'),
+    clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', HASH_ABC], 'clefclefclef\n'),
     clef(dir, ['--suppress-bootwarn', '--configdir', './none', 'setpw', SETPW_ADDR], 'testtesttest\ntesttesttest\nclefclefclef\n'),
     clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'nope', 'delpw', SETPW_ADDR]),
   ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Using --signersecret as the encrypted master seed +file=seed\.json\n/);
   assert.match(ok.stdout, /Decrypt master seed of clef\n.*\nPassword: \n/);
-  assert.equal(await (await openStores(join(dir, 'clef'), 'clefclefclef')).config.get('ruleset_sha256'), 'abc');
+  assert.equal(await (await openStores(join(dir, 'clef'), 'clefclefclef')).config.get('ruleset_sha256'), HASH_ABC);
 
   chmodSync(join(dir, 'seed.json'), 0o600);
-  const insecure = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', 'abc'], 'clefclefclef\n');
+  const insecure = await clef(dir, ['--suppress-bootwarn', '--configdir', './clef', '--signersecret', 'seed.json', 'attest', HASH_ABC], 'clefclefclef\n');
   assert.equal(insecure.code, 1);
   assert.equal(insecure.stderr, 'Fatal: file (seed.json) has insecure file permissions (-rw-------)\n');
   assert.doesNotMatch(insecure.stdout, /Password: /, 'fails before asking');
 
   assert.equal(missing.code, 1);
-  assert.equal(missing.stderr, 'Fatal: failed stat on none/masterseed.json: stat none/masterseed.json: no such file or directory\n');
+  assert.equal(missing.stderr, 'Fatal: failed stat on none/masterseed.json: stat none/masterseed.json: no such file or directory (run `clef init` first)\n');
   assert.doesNotMatch(missing.stdout, /Password: /, 'fails before asking');
   assert.equal(noSecret.stderr, 'Fatal: failed stat on nope: stat nope: no such file or directory\n');
 });
@@ -355,7 +357,9 @@ test('addaddress makes a key file without address usable; wrong password changes
     clef(dir, ['--suppress-bootwarn', '--keystore', './ks', 'list-accounts']),
     clef(dir, ['--suppress-bootwarn', '--keystore', './ks', 'addaddress', 'ks/cast-key'], 'wrongpassword\n'),
   ]);
-  assert.match(before.stdout, /WARN .*Key file has no address, run 'clef addaddress <file>' to use it path=.*cast-key\n\nThe keystore is empty\.\n/);
+  // stdout is a pipe here: the list alone on stdout, the warning on stderr.
+  assert.match(before.stderr, /WARN .*Key file has no address, run 'clef addaddress <file>' to use it path=.*cast-key\n/);
+  assert.equal(before.stdout, '\nThe keystore is empty.\n\n');
 
   assert.equal(wrong.code, 1);
   assert.equal(wrong.stderr, 'could not decrypt key with given password\n');
@@ -395,27 +399,30 @@ test('grammar errors, unknown commands, help and version through the program', a
   assert.equal(unknown.stderr, 'invalid command: "frobnicate"\n');
   assert.equal(unknown.stdout, '', 'fails before the boot warning');
   assert.equal(version.code, 0);
-  assert.match(version.stdout, /^Clef version \d+\.\d+\.\d+\S*\n$/);
+  assert.match(version.stdout, /^Clef version \d+\.\d+\.\d+\S*\nclef-ts \d+\.\d+\.\d+\S*, a TypeScript successor of go-ethereum's clef \((node|bun|deno) [^,]+, \w+\/\w+\)\n$/);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^NAME:\n {3}clef - Manage Ethereum account operations\n/);
   assert.equal(globalErr.stderr, 'flag needs an argument: -http.addr\n');
   assert.match(globalErr.stdout, /^Incorrect Usage\. flag needs an argument: -http\.addr\n\nNAME:/);
 });
 
-test('raw key files follow go-ethereum\'s LoadECDSA rules and messages', () => {
+test('raw key files follow go-ethereum\'s LoadECDSA rules and messages (plus 0x and surrounding whitespace)', () => {
   const enc = (t: string) => new TextEncoder().encode(t);
   assert.equal(toHexRaw(parseRawKeyFile(enc(RAW_KEY))), RAW_KEY);
   assert.equal(toHexRaw(parseRawKeyFile(enc(RAW_KEY + '\r\n'))), RAW_KEY);
   assert.equal(toHexRaw(parseRawKeyFile(enc(RAW_KEY.toUpperCase() + '\n\n'))), RAW_KEY);
+  // Extension: what cast prints (0x prefix) and stray whitespace around the key are accepted.
+  for (const text of ['0x' + RAW_KEY, '0X' + RAW_KEY + '\n', `  0x${RAW_KEY} \t\r\n\n\n`, ' ' + RAW_KEY, RAW_KEY + ' ']) {
+    assert.equal(toHexRaw(parseRawKeyFile(enc(text))), RAW_KEY, JSON.stringify(text));
+  }
   const cases: Array<[string, string]> = [
     ['', 'key file too short, want 64 hex characters'],
     ['abc\n', 'key file too short, want 64 hex characters'],
-    [' ' + RAW_KEY, 'key file too short, want 64 hex characters'],
-    ['0x' + RAW_KEY, "invalid character '0' at end of key file"],
+    ['0x', 'key file too short, want 64 hex characters'],
+    ['0x0x' + RAW_KEY, "invalid character '0' at end of key file"],
     [RAW_KEY + 'x', "invalid character 'x' at end of key file"],
-    [RAW_KEY + ' ', "invalid character ' ' at end of key file"],
-    [RAW_KEY + '\t', "invalid character '\\t' at end of key file"],
-    [RAW_KEY + '\n\n\n', 'key file too long, want 64 hex characters'],
+    [RAW_KEY + ' x', "invalid character ' ' at end of key file"],
+    [RAW_KEY + '\t\n1', "invalid character '\\t' at end of key file"],
     ['zz' + RAW_KEY.slice(2), "invalid hex character 'z' in private key"],
     ['0' + 'g' + RAW_KEY.slice(2), "invalid hex character 'g' in private key"],
     ['f'.repeat(64), 'invalid private key, >=N'],

@@ -11,8 +11,25 @@ export const vectorsDir: string | null = (() => {
   return existsSync(join(dir, 'index.json')) ? dir : null;
 })();
 
+/** True when running in CI (`CI` set to anything but empty, `0` or `false`, as CI services set it). */
+export function inCi(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const v = env.CI;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
+/** What happens without vectors: a local run skips with a one-line note, CI fails (a skip would hide it). */
+export function vectorsVerdict(found: boolean, ci: boolean): { skip: string | false; fail: string | null } {
+  if (found) return { skip: false, fail: null };
+  if (ci) return { skip: false, fail: 'shared vectors not found (../shared/vectors or $CLEF_VECTORS) and CI is set: failing instead of skipping' };
+  return { skip: 'shared vectors not found (../shared/vectors); skipping', fail: null };
+}
+
+const verdict = vectorsVerdict(vectorsDir !== null, inCi());
+// Importing this module from a test file fails that file in CI when the vectors are missing.
+if (verdict.fail) throw new Error(verdict.fail);
+
 /** The reason tests skip when the vectors are missing (a one-line note). */
-export const noVectors: string | false = vectorsDir ? false : 'shared vectors not found (../shared/vectors); skipping';
+export const noVectors: string | false = verdict.skip;
 
 /** Path of a file inside the vectors folder. Only call when vectorsDir is set. */
 export function vectorPath(rel: string): string {
