@@ -8,7 +8,7 @@ import { uiServerApi } from './ui-server-api.ts';
 import type { Approver } from '../core/ports.ts';
 import type { CliContext } from './context.ts';
 import { ipcEndpoint } from './options.ts';
-import { readinessAttrs, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon-core.ts';
+import { StartupInterrupted, readinessAttrs, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon-core.ts';
 
 /** Resolves the flags into the daemon's options. */
 export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
@@ -46,23 +46,61 @@ export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
   };
 }
 
-/** Waits for SIGINT/SIGTERM; logs readiness again on SIGHUP. */
-function untilSignal(daemon: RunningDaemon, ctx: CliContext): Promise<string> {
-  return new Promise((done) => {
-    const onHup = () => {
-      void daemon.status().then((s) => ctx.logger.info('Signer status', readinessAttrs(s)));
-    };
-    const stop = (signal: string) => () => {
-      process.off('SIGHUP', onHup);
-      done(signal);
-    };
-    process.once('SIGINT', stop('interrupt'));
-    process.once('SIGTERM', stop('terminated'));
-    process.on('SIGHUP', onHup);
-  });
+/** A stop request (SIGINT/SIGTERM), listened for from the very start so a signal during start-up is not lost. */
+interface StopRequest {
+  signal: AbortSignal;
+  /** Resolves with the signal's name (`interrupt`, `terminated`). */
+  stopped: Promise<string>;
+  dispose(): void;
 }
 
+function listenForStop(): StopRequest {
+  const controller = new AbortController();
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  const stopped = new Promise<string>((done) => {
+    const on = (name: string) => () => {
+      if (controller.signal.aborted) return;
+      controller.abort();
+      done(name);
+    };
+    handlers.push(['SIGINT', on('interrupt')], ['SIGTERM', on('terminated')]);
+    for (const [sig, h] of handlers) process.on(sig, h);
+  });
+  return {
+    signal: controller.signal,
+    stopped,
+    dispose: () => {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    },
+  };
+}
+
+/** Logs readiness again on SIGHUP until the stop request; resolves with the stop signal's name. */
+async function untilStop(daemon: RunningDaemon, ctx: CliContext, stop: StopRequest): Promise<string> {
+  const onHup = () => {
+    void daemon.status().then((s) => ctx.logger.info('Signer status', readinessAttrs(s)));
+  };
+  process.on('SIGHUP', onHup);
+  try {
+    return await stop.stopped;
+  } finally {
+    process.off('SIGHUP', onHup);
+  }
+}
+
+/** How long a stop during start-up waits for the step in progress (a master-seed scrypt) before leaving anyway. */
+const STARTUP_STOP_GRACE_MS = 1000;
+
 export async function runDaemon(ctx: CliContext): Promise<void> {
+  const stop = listenForStop();
+  try {
+    await runUntilStopped(ctx, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runUntilStopped(ctx: CliContext, stop: StopRequest): Promise<void> {
   await ctx.initialize();
   const o = ctx.options;
   let ui: Approver;
@@ -87,10 +125,31 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     ui = consoleUi;
     onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
   }
-  const daemon = await startDaemon({ ...daemonOptions(ctx, ui), onSigner });
+  const starting = startDaemon({ ...daemonOptions(ctx, ui), onSigner, signal: stop.signal });
+  const first = await Promise.race([starting, stop.stopped]);
+  if (typeof first === 'string') {
+    // Stopped during start-up (a password prompt, the seed's scrypt …): nothing is served yet. Let the step in
+    // progress notice (it gives up at the next step) for a moment, close what it opened, and leave.
+    ctx.logger.info('Exiting...', { signal: first });
+    const settled = starting.then(
+      (d) => d.close(),
+      (e: unknown) => {
+        if (!(e instanceof StartupInterrupted)) ctx.logger.debug('Start-up failed while stopping', { err: String(e) });
+      },
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((done) => (timer = setTimeout(() => done('late'), STARTUP_STOP_GRACE_MS)));
+    const outcome = await Promise.race([settled.then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    ctx.terminal.close();
+    // A native scrypt cannot be cancelled and would hold the process until it ends: nothing is open, so exit now.
+    if (outcome === 'late') process.exit(0);
+    return;
+  }
+  const daemon = first;
   const status = await daemon.status();
   ctx.logger.info('Signer status', readinessAttrs(status));
-  const signal = await untilSignal(daemon, ctx);
+  const signal = await untilStop(daemon, ctx, stop);
   ctx.logger.info('Exiting...', { signal });
   await daemon.close();
 }

@@ -3,6 +3,7 @@
 // private read-ahead buffer, unlike clef. On a TTY passwords are read in raw mode without echo; on a pipe the
 // password is echoed after clef's one-time warning. End of input rejects at once: nothing waits for a terminal
 // that is not there.
+import type { CancelSignal } from '../../core/ports.ts';
 import type { Terminal } from './terminal.ts';
 
 /** The readable side: process.stdin or a test double. */
@@ -63,6 +64,8 @@ export class StdioTerminal implements Terminal {
   private closed = false;
   private readonly queue: Pending[] = [];
   private warned = false;
+  /** Read stdin even when nobody waits (a TTY after discardTypeahead), so type-ahead reaches the buffer. */
+  private continuous = false;
 
   constructor(opts: { input: TerminalInput; write: (text: string) => void; progress?: ProgressOutput | null }) {
     this.input = opts.input;
@@ -80,8 +83,8 @@ export class StdioTerminal implements Terminal {
     this.out(text);
   }
 
-  readLine(): Promise<string | null> {
-    return this.enqueue<string | null>((resolve) => {
+  readLine(signal?: CancelSignal): Promise<string | null> {
+    return this.enqueue<string | null>(signal, (resolve) => {
       const nl = this.buf.indexOf(0x0a);
       if (nl >= 0) {
         const old = this.buf;
@@ -106,26 +109,38 @@ export class StdioTerminal implements Terminal {
     });
   }
 
-  async readPassword(prompt: string): Promise<string> {
-    if (this.interactive && this.input.setRawMode) return this.readHidden(prompt);
+  async readPassword(prompt: string, signal?: CancelSignal): Promise<string> {
+    if (this.interactive && this.input.setRawMode) return this.readHidden(prompt, signal);
     if (!this.warned) {
       this.warned = true;
       this.out(UNSUPPORTED_TERMINAL_WARNING);
     }
     this.out(prompt);
-    const line = await this.readLine();
-    this.out('\n');
+    let line: string | null;
+    try {
+      line = await this.readLine(signal);
+    } finally {
+      this.out('\n');
+    }
     if (line === null) throw this.readError ?? new EndOfInputError();
     return line;
   }
 
+  discardTypeahead(): void {
+    if (!this.interactive || this.closed) return;
+    this.continuous = true;
+    if (!this.eof && !this.readError) this.startReading();
+    this.buf.fill(0);
+    this.buf = new Uint8Array(0);
+  }
+
   /** A no-echo read on a TTY: raw mode, backspace edits, Ctrl-C aborts, Ctrl-D on an empty line is EOF. */
-  private async readHidden(prompt: string): Promise<string> {
+  private async readHidden(prompt: string, signal?: CancelSignal): Promise<string> {
     this.out(prompt);
     this.input.setRawMode!(true);
     let typed: number[] = [];
     try {
-      const result = await this.enqueue<string | Error>((resolve) => {
+      const result = await this.enqueue<string | Error>(signal, (resolve) => {
         let i = 0;
         for (; i < this.buf.length; i++) {
           const b = this.buf[i];
@@ -212,9 +227,24 @@ export class StdioTerminal implements Terminal {
     this.pump();
   }
 
-  private enqueue<T>(attempt: (resolve: (v: T) => void) => boolean): Promise<T> {
-    return new Promise<T>((resolve) => {
-      this.queue.push(() => attempt(resolve));
+  /** Queues a read; an abort of `signal` before it is served withdraws it (rejecting with the reason). */
+  private enqueue<T>(signal: CancelSignal | undefined, attempt: (resolve: (v: T) => void) => boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(entry);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        reject(abortReason(signal!));
+        this.pump();
+      };
+      const entry: Pending = () =>
+        attempt((v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(entry);
       this.pump();
     });
   }
@@ -225,7 +255,7 @@ export class StdioTerminal implements Terminal {
       if (!this.queue[0]()) break;
       this.queue.shift();
     }
-    if (this.queue.length > 0 && !this.eof && !this.readError) this.startReading();
+    if ((this.queue.length > 0 || this.continuous) && !this.eof && !this.readError) this.startReading();
     else if (this.listening && !this.closed) this.input.pause();
   }
 
@@ -258,6 +288,10 @@ export class StdioTerminal implements Terminal {
     }
     this.input.resume();
   }
+}
+
+function abortReason(signal: CancelSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'read cancelled'));
 }
 
 function decode(b: Uint8Array): string {
