@@ -301,6 +301,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), DRAIN_MS)));
         if (!(await Promise.race([drained, late]))) logger.warn('Requests still running at shutdown', { count: inflight.size });
         clearTimeout(timer);
+        // The transports write an answer after its handler settled: give them that turn before closing them.
+        await new Promise((done) => setImmediate(done));
       }
       for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       signer.close();
