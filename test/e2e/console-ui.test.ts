@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MASTER_PASSWORD, repoRoot, runClefOk, spawnDaemon, type DaemonProcess } from '../support/daemon-process.ts';
+import { join, resolve } from 'node:path';
+import { MASTER_PASSWORD, binaryClef, repoRoot, runClefOk, spawnDaemon, tsxClef, type ClefCommand, type DaemonProcess } from '../support/daemon-process.ts';
 import { GethIpcClient } from '../support/ipc-client.ts';
 
 const T = 90_000;
@@ -71,7 +71,10 @@ test('SIGINT with a prompt open: the caller gets a clean error, the audit log is
   });
 });
 
-test('SIGINT while the master seed is being decrypted stops the daemon', { timeout: T }, async () => {
+const seedRuns: [string, ClefCommand][] = [['tsx', tsxClef()]];
+if (process.env.CLEF_BINARY) seedRuns.push(['binary', binaryClef(resolve(process.env.CLEF_BINARY))]);
+
+for (const [name, clef] of seedRuns) test(`${name}: SIGINT while the master seed is being decrypted stops the daemon`, { timeout: T }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clef-console-'));
   try {
     // A standard-strength seed (scrypt N=2^18): decryption takes a noticeable time.
@@ -80,6 +83,7 @@ test('SIGINT while the master seed is being decrypted stops the daemon', { timeo
     const d = spawnDaemon(['--suppress-bootwarn', '--configdir', './clef', '--keystore', './ks', '--signersecret', './mpw', '--ipcpath', './ipc', '--auditlog', ''], {
       cwd: dir,
       stdin: 'pipe',
+      clef,
     });
     try {
       await d.waitForText('Using --signersecret');
