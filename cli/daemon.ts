@@ -51,24 +51,29 @@ interface StopRequest {
   signal: AbortSignal;
   /** Resolves with the signal's name (`interrupt`, `terminated`). */
   stopped: Promise<string>;
+  /** Requests the stop from inside (Ctrl-C read as a byte at a raw-mode prompt). */
+  trigger(name: string): void;
   dispose(): void;
 }
 
 function listenForStop(): StopRequest {
   const controller = new AbortController();
   const handlers: [NodeJS.Signals, () => void][] = [];
+  let trigger: (name: string) => void = () => undefined;
   const stopped = new Promise<string>((done) => {
-    const on = (name: string) => () => {
+    trigger = (name) => {
       if (controller.signal.aborted) return;
       controller.abort();
       done(name);
     };
+    const on = (name: string) => () => trigger(name);
     handlers.push(['SIGINT', on('interrupt')], ['SIGTERM', on('terminated')]);
     for (const [sig, h] of handlers) process.on(sig, h);
   });
   return {
     signal: controller.signal,
     stopped,
+    trigger: (name) => trigger(name),
     dispose: () => {
       for (const [sig, h] of handlers) process.off(sig, h);
     },
@@ -93,9 +98,12 @@ const STARTUP_STOP_GRACE_MS = 1000;
 
 export async function runDaemon(ctx: CliContext): Promise<void> {
   const stop = listenForStop();
+  // Ctrl-C at the no-echo master-password prompt (raw mode) stops the daemon like Ctrl-C anywhere else.
+  ctx.terminal.onInterrupt = () => stop.trigger('interrupt');
   try {
     await runUntilStopped(ctx, stop);
   } finally {
+    ctx.terminal.onInterrupt = null;
     stop.dispose();
   }
 }

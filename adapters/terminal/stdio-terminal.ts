@@ -64,6 +64,8 @@ export class StdioTerminal implements Terminal {
   private closed = false;
   private readonly queue: Pending[] = [];
   private warned = false;
+  /** Called when Ctrl-C is typed at a no-echo prompt (raw mode, so no SIGINT was raised); the read also rejects. */
+  onInterrupt: (() => void) | null = null;
   /** Read stdin even when nobody waits (a TTY after discardTypeahead), so type-ahead reaches the buffer. */
   private continuous = false;
 
@@ -151,6 +153,8 @@ export class StdioTerminal implements Terminal {
           }
           if (b === 0x03) {
             this.buf = this.buf.slice(i + 1);
+            // Raw mode turned Ctrl-C into a byte: whoever treats it as an interrupt (the daemon) hears it first.
+            this.onInterrupt?.();
             resolve(new PromptAbortedError());
             return true;
           }

@@ -133,3 +133,27 @@ test('pipe: answers written ahead are read in order, one line per prompt', { tim
     assert.deepEqual(await d.stop('SIGTERM'), { code: 0, signal: null }, d.tail());
   });
 });
+
+test('TTY: Ctrl-C at the master-password prompt (raw mode, no SIGINT from the terminal) stops the daemon', { timeout: T, skip: !hasScript && 'no script(1)' }, async () => {
+  const home = mkdtempSync(join(tmpdir(), 'clef-console-'));
+  try {
+    await runClefOk(['--suppress-bootwarn', '--configdir', './clef', '--lightkdf', 'init'], { cwd: home, input: `${MASTER_PASSWORD}\n${MASTER_PASSWORD}\n` });
+    const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+    const args = [tsx, join(repoRoot, 'cli', 'main.ts'), ...BASE, '--auditlog', ''];
+    const cmd = args.map((a) => `'${a}'`).join(' ');
+    const d = spawnDaemon(['-qfec', cmd, '/dev/null'], { cwd: home, stdin: 'pipe', clef: { command: 'script', prefix: [] }, env: { TERM: 'dumb', NO_COLOR: '1' } });
+    try {
+      await d.waitForText('Please enter the password to decrypt the master seed');
+      await d.waitForText('> ');
+      d.write('\x03');
+      await d.waitForText(/Exiting\.\.\. +signal=interrupt/);
+      assert.doesNotMatch(d.output, /IPC endpoint opened|Failed to open master/, d.tail());
+      assert.equal((await d.exited).code, 0, d.tail());
+    } finally {
+      d.kill();
+      await d.exited;
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
