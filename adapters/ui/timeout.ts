@@ -33,18 +33,27 @@ function untilAborted<T>(p: Promise<T>, signal: CancelSignal): Promise<T> {
   });
 }
 
-/** A signal aborted by whichever of `a` and `b` aborts first (b optional). */
-function either(a: CancelSignal, b: CancelSignal | undefined): CancelSignal {
-  if (!b) return a;
+/**
+ * A signal aborted by whichever of `a` and `b` aborts first (b optional); `dispose` removes the listeners again
+ * (the shutdown signal lives as long as the daemon: one listener per request would pile up).
+ */
+function either(a: CancelSignal, b: CancelSignal | undefined): { signal: CancelSignal; dispose: () => void } {
+  if (!b) return { signal: a, dispose: () => undefined };
   const c = new AbortController();
-  const from = (s: CancelSignal) => () => c.abort(s.reason);
   if (a.aborted) c.abort(a.reason);
   else if (b.aborted) c.abort(b.reason);
-  else {
-    a.addEventListener('abort', from(a), { once: true });
-    b.addEventListener('abort', from(b), { once: true });
-  }
-  return c.signal;
+  if (c.signal.aborted) return { signal: c.signal, dispose: () => undefined };
+  const fromA = () => c.abort(a.reason);
+  const fromB = () => c.abort(b.reason);
+  a.addEventListener('abort', fromA, { once: true });
+  b.addEventListener('abort', fromB, { once: true });
+  return {
+    signal: c.signal,
+    dispose: () => {
+      a.removeEventListener('abort', fromA);
+      b.removeEventListener('abort', fromB);
+    },
+  };
 }
 
 type Ask<R, T> = (req: R, signal?: CancelSignal) => Promise<T>;
@@ -57,8 +66,11 @@ function withDeadline<R, T>(ask: Ask<R, T>, ms: number, what: (req: R) => string
       logger.warn('Approval timed out, request rejected', { request: what(req), seconds: ms / 1000 });
       timer.abort(new SignerError(`request timed out waiting for approval (${ms / 1000} s)`));
     }, ms);
-    const signal = either(timer.signal, outer);
-    return untilAborted(ask(req, signal), signal).finally(() => clearTimeout(handle));
+    const { signal, dispose } = either(timer.signal, outer);
+    return untilAborted(ask(req, signal), signal).finally(() => {
+      clearTimeout(handle);
+      dispose();
+    });
   };
 }
 
@@ -82,9 +94,12 @@ export function withCancellation(next: Approver, cancel: CancelSignal): Approver
   const wrap =
     <R, T>(ask: Ask<R, T>): Ask<R, T> =>
     (req, outer) => {
-      const signal = either(cancel, outer);
-      if (signal.aborted) return Promise.reject(reasonError(signal));
-      return untilAborted(ask(req, signal), signal);
+      const { signal, dispose } = either(cancel, outer);
+      if (signal.aborted) {
+        dispose();
+        return Promise.reject(reasonError(signal));
+      }
+      return untilAborted(ask(req, signal), signal).finally(dispose);
     };
   return {
     approveTx: wrap((r, s) => next.approveTx(r, s)),

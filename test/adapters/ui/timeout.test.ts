@@ -51,3 +51,16 @@ test('the deadline and the shutdown withdraw the question from the UI through it
   assert.equal(seen.length, 2);
   await assert.rejects(noTimeout.approveNewAccount({ meta: defaultMeta() }), /shutting down/, 'nothing new is asked after shutdown');
 });
+
+test('the shutdown signal does not collect a listener per request', async () => {
+  let listeners = 0;
+  const shutdown = {
+    aborted: false,
+    reason: undefined,
+    addEventListener: () => void listeners++,
+    removeEventListener: () => void listeners--,
+  };
+  const ui = withApprovalTimeout(withCancellation(new ScriptedApprover(), shutdown), 60_000, silentLogger);
+  for (let i = 0; i < 50; i++) await ui.approveNewAccount({ meta: defaultMeta() });
+  assert.equal(listeners, 0);
+});
