@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
-import { errorMessage, FatalError } from '../core/errors.ts';
+import { FatalError, SignerError, errorMessage } from '../core/errors.ts';
 import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
@@ -23,7 +23,7 @@ import { startIpcServer } from '../adapters/transport/ipc.ts';
 import { startHttpServer } from '../adapters/transport/http.ts';
 import { AuditLog, openAuditFile } from '../adapters/audit/audit-log.ts';
 import { loadFourByteDb } from '../adapters/fourbyte/fourbyte-file.ts';
-import { withApprovalTimeout } from '../adapters/ui/timeout.ts';
+import { withApprovalTimeout, withCancellation } from '../adapters/ui/timeout.ts';
 import { tryLock, type FileLock } from '../adapters/fs/lock.ts';
 import { hasCode } from '../adapters/fs/atomic.ts';
 
@@ -59,7 +59,24 @@ export interface DaemonOptions {
   progress?: <T>(label: string, work: Promise<T>) => Promise<T>;
   /** Called once the signer exists, before the start-up notification (the console lists its accounts). */
   onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver) => void;
+  /** Aborted when a stop was requested (SIGINT/SIGTERM): start-up gives up at the next step, prompts are withdrawn. */
+  signal?: AbortSignal;
 }
+
+/** Start-up was abandoned because a stop was requested. */
+export class StartupInterrupted extends Error {
+  constructor() {
+    super('start-up interrupted');
+    this.name = 'StartupInterrupted';
+  }
+}
+
+function checkStop(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StartupInterrupted();
+}
+
+/** How long close() lets requests in flight finish (their questions are withdrawn first) before closing anyway. */
+const DRAIN_MS = 5000;
 
 /** What a supervisor of an unattended signer needs to know. */
 export interface ReadinessStatus {
@@ -98,14 +115,18 @@ async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
     const prepared = await prepareMasterSeed({ configdir: opts.configdir, signersecret: opts.signerSecret, logger });
     let password = prepared.password;
     if (password === null) {
-      ({ text: password } = await opts.ui.onInputRequired({
-        title: 'Master Password',
-        prompt: 'Please enter the password to decrypt the master seed',
-        isPassword: true,
-      }));
+      ({ text: password } = await opts.ui.onInputRequired(
+        {
+          title: 'Master Password',
+          prompt: 'Please enter the password to decrypt the master seed',
+          isPassword: true,
+        },
+        opts.signal,
+      ));
     }
     const decrypting = decryptMasterSeed(prepared.seedText, password, opts.kdf ?? new NodeKdf());
     const { seed, warning } = await (opts.progress ? opts.progress('Decrypting master seed', decrypting) : decrypting);
+    checkStop(opts.signal);
     if (warning) logger.warn(warning);
     try {
       const vault = await openVault(opts.configdir, seed, logger);
@@ -115,6 +136,7 @@ async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
       seed.fill(0);
     }
   } catch (e) {
+    checkStop(opts.signal);
     logger.warn('Failed to open master, rules disabled', { err: errorMessage(e) });
     return null;
   }
@@ -160,9 +182,16 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
   const fourByte: FourByteDb = await loadFourByteDb(opts.fourByteCustom, opts.fourByteExtra, logger);
   logger.info('Loaded 4byte database', { embeds: fourByte.stats().embeds, locals: fourByte.stats().locals, local: opts.fourByteCustom });
 
+  checkStop(opts.signal);
   const unlocked = await unlockSeed(opts);
+  checkStop(opts.signal);
   const vault = unlocked?.vault ?? null;
-  let approver: Approver = opts.approvalTimeoutMs > 0 ? withApprovalTimeout(opts.ui, opts.approvalTimeoutMs, logger) : opts.ui;
+  // Shutdown withdraws every pending question (the console drops its read) before endpoints and audit log close.
+  const shutdown = new AbortController();
+  const stopping = new SignerError('request cancelled: the signer is shutting down');
+  opts.signal?.addEventListener('abort', () => shutdown.abort(stopping), { once: true });
+  let approver: Approver = withCancellation(opts.ui, shutdown.signal);
+  if (opts.approvalTimeoutMs > 0) approver = withApprovalTimeout(approver, opts.approvalTimeoutMs, logger);
   let rulesState: ReadinessStatus['rules'] = opts.rules ? 'no-vault' : 'off';
   if (vault && opts.rules) {
     let source: string | null = null;
@@ -236,6 +265,18 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
     logger.info('Audit logs configured', { file: opts.auditLog });
   }
 
+  // Requests in flight, so close() can let them answer before the endpoints and the audit log go.
+  const inflight = new Set<Promise<unknown>>();
+  const served = handler;
+  handler = (call) => {
+    const p = served(call);
+    inflight.add(p);
+    const done = () => inflight.delete(p);
+    p.then(done, done);
+    return p;
+  };
+  checkStop(opts.signal);
+
   const rpc = new JsonRpcServer(handler, { methods: EXTERNAL_METHODS, logger });
   const closers: (() => Promise<void>)[] = [];
   let httpUrl: string | null = null;
@@ -298,6 +339,16 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
     approver,
     status,
     async close() {
+      shutdown.abort(stopping);
+      if (inflight.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const drained = Promise.allSettled([...inflight]).then(() => true);
+        const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), DRAIN_MS)));
+        if (!(await Promise.race([drained, late]))) logger.warn('Requests still running at shutdown', { count: inflight.size });
+        clearTimeout(timer);
+        // The transports write an answer after its handler settled: give them that turn before closing them.
+        await new Promise((done) => setImmediate(done));
+      }
       for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       signer.close();
       keystore.close();

@@ -13,7 +13,7 @@ import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { uiServerApi } from './ui-server-api.ts';
 import type { CliContext } from './context.ts';
 import { ipcEndpoint } from './options.ts';
-import { readinessAttrs, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon-core.ts';
+import { StartupInterrupted, readinessAttrs, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon-core.ts';
 
 /** Resolves the flags into the daemon's options. */
 export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
@@ -51,20 +51,14 @@ export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
   };
 }
 
-/** Waits for SIGINT/SIGTERM; logs readiness again on SIGHUP. */
-function untilSignal(daemon: RunningDaemon, ctx: CliContext): Promise<string> {
-  return new Promise((done) => {
-    const onHup = () => {
-      void daemon.status().then((s) => ctx.logger.info('Signer status', readinessAttrs(s)));
-    };
-    const stop = (signal: string) => () => {
-      process.off('SIGHUP', onHup);
-      done(signal);
-    };
-    process.once('SIGINT', stop('interrupt'));
-    process.once('SIGTERM', stop('terminated'));
-    process.on('SIGHUP', onHup);
-  });
+/** A stop request (SIGINT/SIGTERM), listened for from the very start so a signal during start-up is not lost. */
+interface StopRequest {
+  signal: AbortSignal;
+  /** Resolves with the signal's name (`interrupt`, `terminated`). */
+  stopped: Promise<string>;
+  /** Requests the stop from inside (Ctrl-C read as a byte at a raw-mode prompt). */
+  trigger(name: string): void;
+  dispose(): void;
 }
 
 /**
@@ -125,7 +119,59 @@ function startUiTest(ctx: CliContext, approver: Approver, signer: Parameters<typ
   void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) => ctx.logger.info('UI test completed', { errors: errors.length }));
 }
 
+function listenForStop(): StopRequest {
+  const controller = new AbortController();
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  let trigger: (name: string) => void = () => undefined;
+  const stopped = new Promise<string>((done) => {
+    trigger = (name) => {
+      if (controller.signal.aborted) return;
+      controller.abort();
+      done(name);
+    };
+    const on = (name: string) => () => trigger(name);
+    handlers.push(['SIGINT', on('interrupt')], ['SIGTERM', on('terminated')]);
+    for (const [sig, h] of handlers) process.on(sig, h);
+  });
+  return {
+    signal: controller.signal,
+    stopped,
+    trigger: (name) => trigger(name),
+    dispose: () => {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    },
+  };
+}
+
+/** Logs readiness again on SIGHUP until the stop request; resolves with the stop signal's name. */
+async function untilStop(daemon: RunningDaemon, ctx: CliContext, stop: StopRequest): Promise<string> {
+  const onHup = () => {
+    void daemon.status().then((s) => ctx.logger.info('Signer status', readinessAttrs(s)));
+  };
+  process.on('SIGHUP', onHup);
+  try {
+    return await stop.stopped;
+  } finally {
+    process.off('SIGHUP', onHup);
+  }
+}
+
+/** How long a stop during start-up waits for the step in progress (a master-seed scrypt) before leaving anyway. */
+const STARTUP_STOP_GRACE_MS = 1000;
+
 export async function runDaemon(ctx: CliContext): Promise<void> {
+  const stop = listenForStop();
+  // Ctrl-C at the no-echo master-password prompt (raw mode) stops the daemon like Ctrl-C anywhere else.
+  ctx.terminal.onInterrupt = () => stop.trigger('interrupt');
+  try {
+    await runUntilStopped(ctx, stop);
+  } finally {
+    ctx.terminal.onInterrupt = null;
+    stop.dispose();
+  }
+}
+
+async function runUntilStopped(ctx: CliContext, stop: StopRequest): Promise<void> {
   await ctx.initialize();
   const o = ctx.options;
   await preflight(ctx);
@@ -153,12 +199,34 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
       if (o.stdioUiTest) startUiTest(ctx, approver, signer);
     };
   }
-  const daemon = await startDaemon({
+  const starting = startDaemon({
     ...daemonOptions(ctx, ui),
     onSigner,
     kdf: progressKdf(ctx),
     progress: (label, work) => ctx.terminal.withProgress(label, work),
+    signal: stop.signal,
   });
+  const first = await Promise.race([starting, stop.stopped]);
+  if (typeof first === 'string') {
+    // Stopped during start-up (a password prompt, the seed's scrypt …): nothing is served yet. Let the step in
+    // progress notice (it gives up at the next step) for a moment, close what it opened, and leave.
+    ctx.logger.info('Exiting...', { signal: first });
+    const settled = starting.then(
+      (d) => d.close(),
+      (e: unknown) => {
+        if (!(e instanceof StartupInterrupted)) ctx.logger.debug('Start-up failed while stopping', { err: String(e) });
+      },
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((done) => (timer = setTimeout(() => done('late'), STARTUP_STOP_GRACE_MS)));
+    const outcome = await Promise.race([settled.then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    ctx.terminal.close();
+    // A native scrypt cannot be cancelled and would hold the process until it ends: nothing is open, so exit now.
+    if (outcome === 'late') process.exit(0);
+    return;
+  }
+  const daemon = first;
   // clef skipped address-less key files (cast writes them) without a word; list-accounts and the daemon name them.
   const started = keystoreOfSigner as KeyStore | null;
   const unaddressed = started ? await started.unaddressed().catch(() => []) : [];
@@ -167,7 +235,7 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
   }
   const status = await daemon.status();
   ctx.logger.info('Signer status', readinessAttrs(status));
-  const signal = await untilSignal(daemon, ctx);
+  const signal = await untilStop(daemon, ctx, stop);
   ctx.logger.info('Exiting...', { signal });
   await daemon.close();
 }

@@ -1,6 +1,8 @@
-// The 4byte selector database clef consults to decode calldata (external-api.md §6.5): an embedded set of
-// well-known signatures (selectors computed here with keccak256, never hard-coded), optionally a larger
-// 4byte JSON file, and the user's writable custom map persisted through the FourByteCustomStore port.
+// The 4byte selector database clef consults to decode calldata (external-api.md §6.5): the full embedded
+// database (a packed SelectorTable generated at install/build time, decoded lazily on the first lookup), an
+// embedded set of well-known signatures (selectors computed here with keccak256, never hard-coded; used alone
+// when no packed table is given, and merged into the packed one by the generator), optionally a larger 4byte
+// JSON file, and the user's writable custom map persisted through the FourByteCustomStore port.
 import { keccak256, toHexRaw, utf8 } from './bytes.ts';
 import type { FourByteCustomStore } from './ports.ts';
 
@@ -399,6 +401,95 @@ function builtin(): Map<string, string> {
   return new Map(wellKnownIds);
 }
 
+/** The well-known signatures shipped in the source (the generator of the packed database merges them in). */
+export function wellKnownSignatures(): readonly string[] {
+  return WELL_KNOWN;
+}
+
+/**
+ * The packed selector database, decoded: an open-addressing hash table from the 32-bit selector to its entry
+ * (selectors are keccak output, so their low bits are already uniform), the signatures kept as one string with
+ * entry offsets. O(1) lookup; about 2 bytes of index per slot plus 8 bytes per entry on top of the text.
+ *
+ * Packed format: u32 big-endian count N, N big-endian u32 selectors, then N printable-ASCII signatures each
+ * terminated by `\n`, entry i's selector belonging to signature i. The generator verified every entry
+ * (keccak256(signature)[0:4] == selector); decode checks the structure only.
+ */
+export class SelectorTable {
+  private constructor(
+    private readonly keys: Uint32Array,
+    private readonly starts: Uint32Array,
+    private readonly slots: Int32Array,
+    private readonly text: string,
+  ) {}
+
+  /** Number of entries. */
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Decodes the packed format; throws on a malformed table. */
+  static decode(bytes: Uint8Array): SelectorTable {
+    if (bytes.length < 4) throw new Error('4byte table: truncated header');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const n = view.getUint32(0);
+    const textStart = 4 + 4 * n;
+    if (bytes.length < textStart) throw new Error('4byte table: truncated selectors');
+    const keys = new Uint32Array(n);
+    for (let i = 0; i < n; i++) keys[i] = view.getUint32(4 + 4 * i);
+    const text = new TextDecoder().decode(bytes.subarray(textStart));
+    const starts = new Uint32Array(n + 1);
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      starts[i] = pos;
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0) throw new Error(`4byte table: ${n} entries announced, ${i} present`);
+      pos = nl + 1;
+    }
+    starts[n] = pos;
+    if (pos !== text.length) throw new Error('4byte table: trailing data');
+    let cap = 1;
+    while (cap < n * 2) cap <<= 1;
+    const mask = cap - 1;
+    const slots = new Int32Array(cap);
+    for (let i = 0; i < n; i++) {
+      let s = keys[i] & mask;
+      for (;;) {
+        const at = slots[s];
+        if (at === 0) break;
+        if (keys[at - 1] === keys[i]) throw new Error(`4byte table: duplicate selector ${keys[i].toString(16).padStart(8, '0')}`);
+        s = (s + 1) & mask;
+      }
+      slots[s] = i + 1;
+    }
+    return new SelectorTable(keys, starts, slots, text);
+  }
+
+  /** Entry i (0 ≤ i < size) as [selector as 8 lowercase hex digits, signature]. */
+  at(i: number): [string, string] {
+    if (!Number.isInteger(i) || i < 0 || i >= this.keys.length) throw new RangeError(`4byte table: no entry ${i}`);
+    return [this.keys[i].toString(16).padStart(8, '0'), this.text.slice(this.starts[i], this.starts[i + 1] - 1)];
+  }
+
+  /** The signature of a selector given as 8 lowercase hex digits, or null. */
+  get(id: string): string | null {
+    if (!/^[0-9a-f]{8}$/.test(id)) return null;
+    const key = parseInt(id, 16) >>> 0;
+    const mask = this.slots.length - 1;
+    for (let s = key & mask; ; s = (s + 1) & mask) {
+      const at = this.slots[s];
+      if (at === 0) return null;
+      if (this.keys[at - 1] === key) return this.text.slice(this.starts[at - 1], this.starts[at] - 1);
+    }
+  }
+}
+
+/** A packed selector table decoded on first use: its entry count is known up front (for clef's log line). */
+export interface LazySelectorTable {
+  readonly count: number;
+  load(): SelectorTable;
+}
+
 /** Options of a FourByteDb: the writable custom map and where it is persisted. */
 export interface FourByteOptions {
   /** The custom map as loaded from `--4bytedb-custom` (clef loads it without verification). */
@@ -409,9 +500,14 @@ export interface FourByteOptions {
   onPersistError?: (err: unknown) => void;
 }
 
-/** clef's 4byte database: embedded signatures first, then the custom map. */
+/**
+ * clef's 4byte database: embedded signatures first (the `--4bytedb` file's verified entries, then the packed
+ * full database, or the well-known set when none is given), then the custom map.
+ */
 export class FourByteDb {
   private readonly embedded: Map<string, string>;
+  private readonly packed: LazySelectorTable | null;
+  private table: SelectorTable | null = null;
   private readonly custom: Map<string, string>;
   private readonly store?: FourByteCustomStore;
   private readonly onPersistError?: (err: unknown) => void;
@@ -419,12 +515,29 @@ export class FourByteDb {
   /** Entries of a loaded 4byte file that failed verification. */
   readonly dropped: number;
 
-  constructor(embedded: Map<string, string> = builtin(), opts: FourByteOptions = {}, dropped = 0) {
+  constructor(embedded: Map<string, string> = builtin(), opts: FourByteOptions = {}, dropped = 0, packed: LazySelectorTable | null = null) {
     this.embedded = embedded;
+    this.packed = packed;
     this.custom = new Map(Object.entries(opts.custom ?? {}));
     this.store = opts.store;
     this.onPersistError = opts.onPersistError;
     this.dropped = dropped;
+  }
+
+  /**
+   * The packed full database (which includes the well-known set), optionally preceded by the verified entries
+   * of a `--4bytedb` JSON file. The table is decoded on the first lookup.
+   */
+  static withPacked(packed: LazySelectorTable, opts: FourByteOptions = {}, extraJson: string | null = null): FourByteDb {
+    if (extraJson === null) return new FourByteDb(new Map(), opts, 0, packed);
+    const { entries, dropped } = parseFourByteJson(extraJson);
+    return new FourByteDb(entries, opts, dropped, packed);
+  }
+
+  private packedTable(): SelectorTable | null {
+    if (this.packed === null) return null;
+    this.table ??= this.packed.load();
+    return this.table;
   }
 
   /** The built-in set only (plus the custom map of `opts`). */
@@ -442,13 +555,18 @@ export class FourByteDb {
 
   /** Counts for clef's `Loaded 4byte database embeds=N locals=M` log line. */
   stats(): { embeds: number; locals: number } {
-    return { embeds: this.embedded.size, locals: this.custom.size };
+    if (this.packed === null) return { embeds: this.embedded.size, locals: this.custom.size };
+    if (this.embedded.size === 0) return { embeds: this.packed.count, locals: this.custom.size };
+    // With a --4bytedb file the distinct count needs the table (the user asked for a big database anyway).
+    let extra = 0;
+    for (const id of this.embedded.keys()) if (this.packedTable()!.get(id) === null) extra++;
+    return { embeds: this.packed.count + extra, locals: this.custom.size };
   }
 
   /** The signature for a selector (8 hex digits, no `0x`, any case): embedded first, then custom. */
   lookup(selector: string): string | null {
     const id = selector.toLowerCase();
-    return this.embedded.get(id) ?? this.custom.get(id) ?? null;
+    return this.embedded.get(id) ?? this.packedTable()?.get(id) ?? this.custom.get(id) ?? null;
   }
 
   /**

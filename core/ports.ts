@@ -222,17 +222,28 @@ export interface SignTransactionResult {
   tx: JsonObject;
 }
 
+/**
+ * Withdraws a pending question (an AbortSignal fits; structural, so core needs no DOM or Node types): the approval
+ * timed out or the daemon is shutting down. The approver stops asking and rejects with `reason`.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** clef's UIClientAPI. Approvals may reject with a SignerError (a UI error is relayed verbatim). */
 export interface Approver {
-  approveTx(req: SignTxRequest): Promise<SignTxResponse>;
-  approveSignData(req: SignDataRequest): Promise<SignDataResponse>;
-  approveListing(req: ListRequest): Promise<ListResponse>;
-  approveNewAccount(req: NewAccountRequest): Promise<NewAccountResponse>;
+  approveTx(req: SignTxRequest, signal?: CancelSignal): Promise<SignTxResponse>;
+  approveSignData(req: SignDataRequest, signal?: CancelSignal): Promise<SignDataResponse>;
+  approveListing(req: ListRequest, signal?: CancelSignal): Promise<ListResponse>;
+  approveNewAccount(req: NewAccountRequest, signal?: CancelSignal): Promise<NewAccountResponse>;
   showError(text: string): void;
   showInfo(text: string): void;
   onApprovedTx(result: SignTransactionResult): void;
   onSignerStartup(info: StartupInfo): void;
-  onInputRequired(req: UserInputRequest): Promise<UserInputResponse>;
+  onInputRequired(req: UserInputRequest, signal?: CancelSignal): Promise<UserInputResponse>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

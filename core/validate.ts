@@ -15,6 +15,13 @@ const crit = (message: string): ValidationInfo => ({ type: 'CRITICAL', message }
 const warn = (message: string): ValidationInfo => ({ type: 'WARNING', message });
 const info = (message: string): ValidationInfo => ({ type: 'Info', message });
 
+/** clef's WARNING for a selector neither database knows (its text is the start of the refusal). */
+const NOT_FOUND_PREFIX = 'Transaction contains data, but the ABI signature could not be found: ';
+
+/** Appended to the refusal when an unknown selector caused it: how to get such a request shown instead. */
+export const UNKNOWN_SELECTOR_HINT =
+  ' (to be asked instead: give a 4byte database that knows the selector with --4bytedb FILE, or start clef with --advanced)';
+
 const invokes = (text: Uint8Array) => info(`Transaction invokes the following method: ${goQuoteBytes(text)}`);
 
 /** The calldata checks (§6.5 list 1–4); a verified caller selector is learnt by the custom database. */
@@ -39,7 +46,7 @@ function validateCallData(selector: string | null, data: Uint8Array, db: FourByt
   }
   const known = db.lookup(id);
   if (known === null) {
-    out.push(warn(`Transaction contains data, but the ABI signature could not be found: signature ${id} not found`));
+    out.push(warn(`${NOT_FOUND_PREFIX}signature ${id} not found`));
     return;
   }
   try {
@@ -83,10 +90,13 @@ export function validateTransaction(a: SendTxArgs, selector: string | null, db: 
 
 /**
  * Default (non-advanced) mode: any WARNING or CRITICAL message fails the request with
- * `validation failed: <m1>,<m2>` (Info excluded). With `advanced` nothing is rejected.
+ * `validation failed: <m1>,<m2>` (Info excluded), clef's text, followed by UNKNOWN_SELECTOR_HINT when an
+ * unknown selector is among the reasons. With `advanced` nothing is rejected.
  */
 export function rejectIfWarnings(messages: ValidationInfo[], advanced: boolean): void {
   if (advanced) return;
   const bad = messages.filter((m) => m.type === 'WARNING' || m.type === 'CRITICAL').map((m) => m.message);
-  if (bad.length > 0) throw new ValidationError(`validation failed: ${bad.join(',')}`);
+  if (bad.length === 0) return;
+  const hint = bad.some((m) => m.startsWith(NOT_FOUND_PREFIX)) ? UNKNOWN_SELECTOR_HINT : '';
+  throw new ValidationError(`validation failed: ${bad.join(',')}${hint}`);
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Writes the rules engine's embedded assets as TypeScript modules (gitignored, regenerated on install), because
-// the single `bun build --compile` binary cannot read files out of node_modules at run time:
-//   adapters/rules/embedded/quickjs-wasm.generated.ts  the QuickJS wasm (release-sync variant), base64
-//   adapters/rules/embedded/bignumber.generated.ts     bignumber.js 2.0.3 with clef's two otto regex changes
+// Writes the embedded assets as TypeScript modules (gitignored, regenerated on install), because the single
+// `bun build --compile` binary cannot read files out of node_modules at run time:
+//   adapters/rules/embedded/quickjs-wasm.generated.ts     the QuickJS wasm (release-sync variant), base64
+//   adapters/rules/embedded/bignumber.generated.ts        bignumber.js 2.0.3 with clef's two otto regex changes
+//   adapters/fourbyte/embedded/fourbyte-db.generated.ts   the full 4byte selector database (sevm's 4bytedb plus
+//                                                         core/fourbyte.ts's well-known set), every entry verified
+//                                                         with keccak256, packed (core SelectorTable) and brotli'd
 // Usage: node scripts/gen-embedded.mjs [--check]   (--check: fail if the files are missing or stale)
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,12 +16,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const outDir = join(root, 'adapters', 'rules', 'embedded');
+const fourbyteOutDir = join(root, 'adapters', 'fourbyte', 'embedded');
 const require = createRequire(join(root, 'package.json'));
 
 /** Reads an installed package's file and its package.json version. */
 function packageFile(pkg, rel) {
-  const pkgJson = require.resolve(`${pkg}/package.json`);
-  const dir = dirname(pkgJson);
+  // Found through node's lookup paths: some packages (sevm) do not export their package.json.
+  const dir = (require.resolve.paths(pkg) ?? []).map((p) => join(p, pkg)).find((d) => existsSync(join(d, 'package.json')));
+  if (!dir) throw new Error(`package ${pkg} is not installed; run npm install`);
+  const pkgJson = join(dir, 'package.json');
   return { bytes: readFileSync(join(dir, rel)), version: JSON.parse(readFileSync(pkgJson, 'utf8')).version };
 }
 
@@ -53,6 +60,68 @@ function chunkedLiteral(s, width = 16384) {
   return `[\n  ${parts.join(',\n  ')},\n].join('')`;
 }
 
+/** The well-known signatures of core/fourbyte.ts (one source of truth; they win over sevm's on a collision). */
+function wellKnownSignatures() {
+  const src = readFileSync(join(root, 'core', 'fourbyte.ts'), 'utf8');
+  const m = /const WELL_KNOWN: readonly string\[\] = `([^`]*)`/.exec(src);
+  if (!m) throw new Error('core/fourbyte.ts: WELL_KNOWN list not found');
+  return m[1].split('\n').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * The packed selector table (format in core/fourbyte.ts SelectorTable): entries sorted by signature (similar
+ * names side by side compress ~25% better than selector order), each verified: keccak256(signature)[0:4] must
+ * equal its selector, the signature must be printable ASCII without spaces. Unverified entries are dropped.
+ */
+async function buildFourByte() {
+  const src = packageFile('sevm', '4bytedb/functionHashes.min.json');
+  const out = join(fourbyteOutDir, 'fourbyte-db.generated.ts');
+  // Hashing 120k signatures takes seconds: reuse the module when its inputs did not change.
+  const inputs = createHash('sha256').update(src.bytes).update(JSON.stringify(wellKnownSignatures())).update(readFileSync(fileURLToPath(import.meta.url))).digest('hex');
+  const inputsLine = `/** SHA-256 of the generator's inputs. */\nexport const FOURBYTE_DB_INPUTS_SHA256 = ${JSON.stringify(inputs)};\n`;
+  if (existsSync(out)) {
+    const current = readFileSync(out, 'utf8');
+    if (current.includes(inputsLine)) return [out, current];
+  }
+  const { keccak_256 } = await import(require.resolve('@noble/hashes/sha3.js'));
+  const data = JSON.parse(src.bytes.toString('utf8'));
+  const bySelector = new Map();
+  let dropped = 0;
+  const selectorOf = (sig) => Buffer.from(keccak_256(Buffer.from(sig, 'latin1')).subarray(0, 4)).toString('hex');
+  const printable = /^[\x21-\x7e]+$/;
+  for (const [id, sig] of Object.entries(data)) {
+    if (typeof sig === 'string' && /^[0-9a-f]{8}$/.test(id) && printable.test(sig) && selectorOf(sig) === id) bySelector.set(id, sig);
+    else dropped++;
+  }
+  const sourceCount = bySelector.size;
+  for (const sig of wellKnownSignatures()) {
+    if (!printable.test(sig)) throw new Error(`well-known signature not printable ASCII: ${sig}`);
+    bySelector.set(selectorOf(sig), sig);
+  }
+  const entries = [...bySelector].sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const n = entries.length;
+  const text = Buffer.from(entries.map(([, sig]) => sig + '\n').join(''), 'latin1');
+  const packed = Buffer.alloc(4 + 4 * n + text.length);
+  packed.writeUInt32BE(n, 0);
+  entries.forEach(([id], i) => packed.writeUInt32BE(parseInt(id, 16), 4 + 4 * i));
+  text.copy(packed, 4 + 4 * n);
+  const compressed = brotliCompressSync(packed, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: packed.length },
+  });
+  const ts =
+    header(`4byte selector database from sevm ${src.version} (MIT), data from 4byte.directory; plus core/fourbyte.ts`) +
+    inputsLine +
+    `/** Where the entries came from. */\n` +
+    `export const FOURBYTE_DB_SOURCE = ${JSON.stringify(`sevm ${src.version} 4bytedb (${sourceCount} verified, ${dropped} dropped) + well-known`)};\n` +
+    `/** Number of entries (distinct selectors). */\n` +
+    `export const FOURBYTE_DB_COUNT = ${n};\n` +
+    `/** SHA-256 (hex) of the packed table before compression. */\n` +
+    `export const FOURBYTE_DB_SHA256 = ${JSON.stringify(createHash('sha256').update(packed).digest('hex'))};\n` +
+    `/** The packed table (core/fourbyte.ts SelectorTable format), brotli-compressed, standard base64. */\n` +
+    `export const FOURBYTE_DB_BROTLI_BASE64: string = ${chunkedLiteral(compressed.toString('base64'))};\n`;
+  return [out, ts];
+}
+
 function build() {
   const wasm = packageFile('@jitl/quickjs-wasmfile-release-sync', 'dist/emscripten-module.wasm');
   const wasmSha = createHash('sha256').update(wasm.bytes).digest('hex');
@@ -82,10 +151,10 @@ function build() {
 }
 
 const check = process.argv.includes('--check');
-const files = build();
+const files = [...build(), await buildFourByte()];
 let stale = false;
-mkdirSync(outDir, { recursive: true });
 for (const [path, text] of files) {
+  mkdirSync(dirname(path), { recursive: true });
   const current = existsSync(path) ? readFileSync(path, 'utf8') : null;
   if (current === text) continue;
   if (check) {

@@ -1,10 +1,12 @@
 // The 4byte database's files: the writable custom map (--4bytedb-custom, default ./4byte-custom.json, rewritten
-// compact with mode 0600 when a caller teaches a verified selector) and an optional larger database (--4bytedb).
+// compact with mode 0600 when a caller teaches a verified selector) and an optional extra database (--4bytedb),
+// consulted before the embedded full database (adapters/fourbyte/embedded-db.ts).
 import { readFile } from 'node:fs/promises';
-import { FourByteDb } from '../../core/fourbyte.ts';
+import { FourByteDb, type LazySelectorTable } from '../../core/fourbyte.ts';
 import { FatalError, errorMessage } from '../../core/errors.ts';
 import type { FourByteCustomStore, Logger } from '../../core/ports.ts';
 import { writeFileAtomic, hasCode } from '../fs/atomic.ts';
+import { embeddedFourByteTable } from './embedded-db.ts';
 
 /** Persists the custom map atomically (clef truncated and rewrote the file in place). */
 export class FourByteCustomFile implements FourByteCustomStore {
@@ -23,8 +25,16 @@ async function readOptional(path: string): Promise<string | null> {
   }
 }
 
-/** Loads the embedded set, the optional extra file and the custom map; invalid JSON is fatal, as in clef. */
-export async function loadFourByteDb(customPath: string, extraPath: string | null, logger?: Logger): Promise<FourByteDb> {
+/**
+ * Loads the optional extra file and the custom map over the embedded database (decoded on first lookup);
+ * invalid JSON is fatal, as in clef. `packed` null = the well-known set only (tests).
+ */
+export async function loadFourByteDb(
+  customPath: string,
+  extraPath: string | null,
+  logger?: Logger,
+  packed: LazySelectorTable | null = embeddedFourByteTable,
+): Promise<FourByteDb> {
   let custom: Record<string, string> = {};
   const customText = await readOptional(customPath);
   if (customText !== null) {
@@ -41,12 +51,18 @@ export async function loadFourByteDb(customPath: string, extraPath: string | nul
     store: new FourByteCustomFile(customPath),
     onPersistError: (e: unknown) => logger?.warn('Failed to save 4byte database', { file: customPath, err: errorMessage(e) }),
   };
+  let extra: string | null = null;
   if (extraPath) {
-    const text = await readOptional(extraPath);
-    if (text === null) throw new FatalError(`4byte database ${extraPath} not found`);
-    const db = FourByteDb.fromJson(text, opts);
-    if (db.dropped > 0) logger?.warn('Dropped unverifiable 4byte entries', { file: extraPath, count: db.dropped });
-    return db;
+    extra = await readOptional(extraPath);
+    if (extra === null) throw new FatalError(`4byte database ${extraPath} not found`);
   }
-  return FourByteDb.builtin(opts);
+  let db: FourByteDb;
+  try {
+    if (packed !== null) db = FourByteDb.withPacked(packed, opts, extra);
+    else db = extra === null ? FourByteDb.builtin(opts) : FourByteDb.fromJson(extra, opts);
+  } catch (e) {
+    throw new FatalError(`4byte database ${extraPath}: ${errorMessage(e)}`);
+  }
+  if (db.dropped > 0) logger?.warn('Dropped unverifiable 4byte entries', { file: extraPath, count: db.dropped });
+  return db;
 }

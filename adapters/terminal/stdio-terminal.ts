@@ -3,6 +3,7 @@
 // private read-ahead buffer, unlike clef. On a TTY passwords are read in raw mode without echo; on a pipe the
 // password is echoed after clef's one-time warning. End of input rejects at once: nothing waits for a terminal
 // that is not there.
+import type { CancelSignal } from '../../core/ports.ts';
 import type { Terminal } from './terminal.ts';
 
 /** The readable side: process.stdin or a test double. */
@@ -20,6 +21,17 @@ export interface TerminalInput {
   destroy?(): unknown;
   unref?(): unknown;
 }
+
+/** A line of input (a password, an answer, a stdio-UI message) longer than the terminal's limit. */
+export class InputTooLongError extends Error {
+  constructor(limit: number) {
+    super(`input line longer than ${limit >= 1 << 20 && limit % (1 << 20) === 0 ? `${limit / (1 << 20)} MiB` : `${limit} bytes`}`);
+    this.name = 'InputTooLongError';
+  }
+}
+
+/** Default longest input line (prompts, passwords, approvals): 1 MiB. Under --stdio-ui main raises it. */
+export const DEFAULT_LINE_LIMIT = 1 << 20;
 
 /** A writable stream for the spinner (stderr). */
 export interface ProgressOutput {
@@ -43,17 +55,6 @@ export class PromptAbortedError extends Error {
   }
 }
 
-/** A line of input (a password, an answer, a stdio-UI message) longer than the terminal's limit. */
-export class InputTooLongError extends Error {
-  constructor(limit: number) {
-    super(`input line longer than ${limit >= 1 << 20 && limit % (1 << 20) === 0 ? `${limit / (1 << 20)} MiB` : `${limit} bytes`}`);
-    this.name = 'InputTooLongError';
-  }
-}
-
-/** Default longest input line (prompts, passwords, approvals): 1 MiB. Under --stdio-ui main raises it. */
-export const DEFAULT_LINE_LIMIT = 1 << 20;
-
 /** clef's notice before the first echoed password read from a non-terminal. */
 export const UNSUPPORTED_TERMINAL_WARNING = '!! Unsupported terminal, password will be echoed.\n';
 
@@ -74,6 +75,10 @@ export class StdioTerminal implements Terminal {
   private closed = false;
   private readonly queue: Pending[] = [];
   private warned = false;
+  /** Called when Ctrl-C is typed at a no-echo prompt (raw mode, so no SIGINT was raised); the read also rejects. */
+  onInterrupt: (() => void) | null = null;
+  /** Read stdin even when nobody waits (a TTY after discardTypeahead), so type-ahead reaches the buffer. */
+  private continuous = false;
   private lineLimit: number;
 
   constructor(opts: { input: TerminalInput; write: (text: string) => void; progress?: ProgressOutput | null; lineLimit?: number }) {
@@ -102,14 +107,14 @@ export class StdioTerminal implements Terminal {
   }
 
   /** One line without its terminator; null at end of input; rejects with InputTooLongError on an overlong line. */
-  async readLine(): Promise<string | null> {
-    const r = await this.readLineOrError();
+  async readLine(signal?: CancelSignal): Promise<string | null> {
+    const r = await this.readLineOrError(signal);
     if (r instanceof Error) throw r;
     return r;
   }
 
-  private readLineOrError(): Promise<string | null | Error> {
-    return this.enqueue<string | null | Error>((resolve) => {
+  private readLineOrError(signal?: CancelSignal): Promise<string | null | Error> {
+    return this.enqueue<string | null | Error>(signal, (resolve) => {
       if (this.readError instanceof InputTooLongError) {
         resolve(this.readError);
         return true;
@@ -138,26 +143,38 @@ export class StdioTerminal implements Terminal {
     });
   }
 
-  async readPassword(prompt: string): Promise<string> {
-    if (this.interactive && this.input.setRawMode) return this.readHidden(prompt);
+  async readPassword(prompt: string, signal?: CancelSignal): Promise<string> {
+    if (this.interactive && this.input.setRawMode) return this.readHidden(prompt, signal);
     if (!this.warned) {
       this.warned = true;
       this.out(UNSUPPORTED_TERMINAL_WARNING);
     }
     this.out(prompt);
-    const line = await this.readLine();
-    this.out('\n');
+    let line: string | null;
+    try {
+      line = await this.readLine(signal);
+    } finally {
+      this.out('\n');
+    }
     if (line === null) throw this.readError ?? new EndOfInputError();
     return line;
   }
 
+  discardTypeahead(): void {
+    if (!this.interactive || this.closed) return;
+    this.continuous = true;
+    if (!this.eof && !this.readError) this.startReading();
+    this.buf.fill(0);
+    this.buf = new Uint8Array(0);
+  }
+
   /** A no-echo read on a TTY: raw mode, backspace edits, Ctrl-C aborts, Ctrl-D on an empty line is EOF. */
-  private async readHidden(prompt: string): Promise<string> {
+  private async readHidden(prompt: string, signal?: CancelSignal): Promise<string> {
     this.out(prompt);
     this.input.setRawMode!(true);
     let typed: number[] = [];
     try {
-      const result = await this.enqueue<string | Error>((resolve) => {
+      const result = await this.enqueue<string | Error>(signal, (resolve) => {
         let i = 0;
         for (; i < this.buf.length; i++) {
           const b = this.buf[i];
@@ -168,6 +185,8 @@ export class StdioTerminal implements Terminal {
           }
           if (b === 0x03) {
             this.buf = this.buf.slice(i + 1);
+            // Raw mode turned Ctrl-C into a byte: whoever treats it as an interrupt (the daemon) hears it first.
+            this.onInterrupt?.();
             resolve(new PromptAbortedError());
             return true;
           }
@@ -251,9 +270,24 @@ export class StdioTerminal implements Terminal {
     this.pump();
   }
 
-  private enqueue<T>(attempt: (resolve: (v: T) => void) => boolean): Promise<T> {
-    return new Promise<T>((resolve) => {
-      this.queue.push(() => attempt(resolve));
+  /** Queues a read; an abort of `signal` before it is served withdraws it (rejecting with the reason). */
+  private enqueue<T>(signal: CancelSignal | undefined, attempt: (resolve: (v: T) => void) => boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(entry);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        reject(abortReason(signal!));
+        this.pump();
+      };
+      const entry: Pending = () =>
+        attempt((v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(entry);
       this.pump();
     });
   }
@@ -264,7 +298,7 @@ export class StdioTerminal implements Terminal {
       if (!this.queue[0]()) break;
       this.queue.shift();
     }
-    if (this.queue.length > 0 && !this.eof && !this.readError) this.startReading();
+    if ((this.queue.length > 0 || this.continuous) && !this.eof && !this.readError) this.startReading();
     else if (this.listening && !this.closed) this.input.pause();
   }
 
@@ -282,6 +316,16 @@ export class StdioTerminal implements Terminal {
     this.pump();
   };
 
+  private readonly onEnd = (): void => {
+    this.eof = true;
+    this.pump();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.readError = err;
+    this.pump();
+  };
+
   /** An overlong line: drop it, stop reading, fail every pending and later read. */
   private overflow(): void {
     this.buf.fill(0);
@@ -294,16 +338,6 @@ export class StdioTerminal implements Terminal {
     }
   }
 
-  private readonly onEnd = (): void => {
-    this.eof = true;
-    this.pump();
-  };
-
-  private readonly onError = (err: Error): void => {
-    this.readError = err;
-    this.pump();
-  };
-
   private startReading(): void {
     if (!this.listening) {
       this.listening = true;
@@ -313,6 +347,10 @@ export class StdioTerminal implements Terminal {
     }
     this.input.resume();
   }
+}
+
+function abortReason(signal: CancelSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'read cancelled'));
 }
 
 function decode(b: Uint8Array): string {

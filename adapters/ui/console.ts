@@ -1,6 +1,8 @@
 // The console (terminal) approver: clef's CommandlineUI, byte-exact (ui-api.md §8, cli.md §4.4, §7.6).
 // Every prompt reads through the shared Terminal; approvals and input requests are serialised by a promise
-// chain so only one question waits on stdin at a time.
+// chain so only one question waits on stdin at a time. A withdrawn question (approval timeout, shutdown) drops
+// its read and says so; one withdrawn before its turn is never shown. Type-ahead is dropped before each
+// approval prompt on a TTY (a stray `y` must not approve the next request); piped answers are read in order.
 import { base64 } from '@scure/base';
 import { toChecksumAddress, utf8 } from '../../core/bytes.ts';
 import { SignerError, errorMessage } from '../../core/errors.ts';
@@ -9,6 +11,7 @@ import type { Json, JsonObject } from '../../core/gojson.ts';
 import type {
   Account,
   Approver,
+  CancelSignal,
   ListRequest,
   ListResponse,
   Logger,
@@ -77,25 +80,28 @@ export class ConsoleUI implements Approver {
   }
 
   /** `--------- Transaction request-------------` … `Approve? [y/N]:`; approval returns the request's tx unchanged. */
-  approveTx(req: SignTxRequest): Promise<SignTxResponse> {
-    return this.exclusive(async () => {
+  approveTx(req: SignTxRequest, signal?: CancelSignal): Promise<SignTxResponse> {
+    return this.exclusive(signal, async () => {
+      this.terminal.discardTypeahead();
       this.terminal.write(this.txRequestText(req));
-      if (!(await this.confirm())) return { approved: false };
+      if (!(await this.confirm(signal))) return { approved: false };
       return { approved: true, transaction: req.transaction };
     });
   }
 
   /** `-------- Sign data request--------------` … `Approve? [y/N]:`. */
-  approveSignData(req: SignDataRequest): Promise<SignDataResponse> {
-    return this.exclusive(async () => {
+  approveSignData(req: SignDataRequest, signal?: CancelSignal): Promise<SignDataResponse> {
+    return this.exclusive(signal, async () => {
+      this.terminal.discardTypeahead();
       this.terminal.write(this.signDataText(req));
-      return { approved: await this.confirm() };
+      return { approved: await this.confirm(signal) };
     });
   }
 
   /** `-------- List Account request--------------`; approval reveals every account, denial none (null). */
-  approveListing(req: ListRequest): Promise<ListResponse> {
-    return this.exclusive(async () => {
+  approveListing(req: ListRequest, signal?: CancelSignal): Promise<ListResponse> {
+    return this.exclusive(signal, async () => {
+      this.terminal.discardTypeahead();
       let out = '-------- List Account request--------------\n';
       out += 'A request has been made to list all accounts. \n';
       out += 'You can select which accounts the caller can see\n';
@@ -107,20 +113,21 @@ export class ConsoleUI implements Approver {
       out += DASHES_43;
       out += metadataText(req.meta);
       this.terminal.write(out);
-      return { accounts: (await this.confirm()) ? req.accounts : null };
+      return { accounts: (await this.confirm(signal)) ? req.accounts : null };
     });
   }
 
   /** `-------- New Account request--------------`. */
-  approveNewAccount(req: NewAccountRequest): Promise<NewAccountResponse> {
-    return this.exclusive(async () => {
+  approveNewAccount(req: NewAccountRequest, signal?: CancelSignal): Promise<NewAccountResponse> {
+    return this.exclusive(signal, async () => {
+      this.terminal.discardTypeahead();
       let out = '-------- New Account request--------------\n\n';
       out += 'A request has been made to create a new account. \n';
       out += 'Approving this operation means that a new account is created,\n';
       out += 'and the address is returned to the external caller\n\n';
       out += metadataText(req.meta);
       this.terminal.write(out);
-      return { approved: await this.confirm() };
+      return { approved: await this.confirm(signal) };
     });
   }
 
@@ -141,6 +148,8 @@ export class ConsoleUI implements Approver {
 
   /** Prints the signer info block, then lists the accounts in the background. */
   onSignerStartup(info: StartupInfo): void {
+    // On a TTY stdin is read from now on, so whatever is typed between prompts can be dropped before the next one.
+    this.terminal.discardTypeahead();
     let out = '\n------- Signer info -------\n';
     for (const [k, v] of Object.entries(info.info)) out += `* ${k} : ${v}\n`;
     this.terminal.write(out);
@@ -175,19 +184,19 @@ export class ConsoleUI implements Approver {
    * `## <title>\n\n<prompt>\n`, then a password read with the prompt `> ` (or the `> ` line reader), then
    * 23 dashes — printed even when reading failed, as clef did.
    */
-  onInputRequired(req: UserInputRequest): Promise<UserInputResponse> {
-    return this.exclusive(async () => {
+  onInputRequired(req: UserInputRequest, signal?: CancelSignal): Promise<UserInputResponse> {
+    return this.exclusive(signal, async () => {
       this.terminal.write(`## ${req.title}\n\n${req.prompt}\n`);
       try {
         if (req.isPassword) {
           try {
-            return { text: await this.terminal.readPassword('> ') };
+            return { text: await this.terminal.readPassword('> ', signal) };
           } catch (err) {
-            this.logger?.error('Failed to read password', { error: errorMessage(err) });
+            if (!signal?.aborted) this.logger?.error('Failed to read password', { error: errorMessage(err) });
             throw err;
           }
         }
-        return { text: await this.readString() };
+        return { text: await this.readString(signal) };
       } finally {
         this.terminal.write(DASHES_23);
       }
@@ -285,18 +294,18 @@ export class ConsoleUI implements Approver {
   // -------------------------------------------------------------------------------------------------------
 
   /** `Approve? [y/N]:` then the line reader; only exactly `y` approves. */
-  private async confirm(): Promise<boolean> {
+  private async confirm(signal?: CancelSignal): Promise<boolean> {
     this.terminal.write('Approve? [y/N]:\n');
-    if ((await this.readString()) === 'y') return true;
+    if ((await this.readString(signal)) === 'y') return true;
     this.terminal.write(DASHES_23);
     return false;
   }
 
   /** Prints `> ` and reads a line until a non-empty (trimmed) one arrives. */
-  private async readString(): Promise<string> {
+  private async readString(signal?: CancelSignal): Promise<string> {
     for (;;) {
       this.terminal.write('> ');
-      const line = await this.terminal.readLine();
+      const line = await this.terminal.readLine(signal);
       if (line === null) {
         const err = new EndOfInputError();
         // clef logged this at CRIT and exited; we keep serving, but say so loudly.
@@ -308,15 +317,32 @@ export class ConsoleUI implements Approver {
     }
   }
 
-  /** Runs fn after every earlier prompt has settled (clef's UI mutex). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
+  /**
+   * Runs fn after every earlier prompt has settled (clef's UI mutex). A question withdrawn before its turn is not
+   * shown; one withdrawn while waiting for its answer says so (the read was dropped by the terminal).
+   */
+  private exclusive<T>(signal: CancelSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (signal?.aborted) throw withdrawnError(signal);
+      try {
+        return await fn();
+      } catch (err) {
+        if (!signal?.aborted) throw err;
+        const reason = withdrawnError(signal);
+        this.terminal.write(`\n## Request withdrawn \n${reason.message}; the answer is no longer read\n${DASHES_23}`);
+        throw reason;
+      }
+    });
     this.queue = run.then(
       () => undefined,
       () => undefined,
     );
     return run;
   }
+}
+
+function withdrawnError(signal: CancelSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new SignerError(String(signal.reason ?? 'request cancelled'));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -237,3 +237,14 @@ test('geth --signer requests (external-api.md §10.3) pass validation unchanged'
   });
   assert.deepEqual(validateTransaction(eip1559, null, FourByteDb.builtin()).messages, []);
 });
+
+test('an unknown selector refusal keeps clef text first and says how to proceed; other refusals unchanged', () => {
+  const msgs = validate({ to: TO, gasPrice: '0x1', data: '0xdeadbeef' });
+  const text = outcome(msgs)!;
+  const clef = 'validation failed: Transaction contains data, but the ABI signature could not be found: signature deadbeef not found';
+  assert.ok(text.startsWith(clef), text);
+  assert.match(text.slice(clef.length), /--4bytedb FILE/);
+  assert.match(text.slice(clef.length), /--advanced/);
+  assert.equal(outcome(msgs, true), null);
+  assert.equal(outcome(validate({ to: TO.toLowerCase(), gasPrice: '0x1' })), 'validation failed: Invalid checksum on recipient address');
+});

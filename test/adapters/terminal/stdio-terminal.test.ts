@@ -121,3 +121,47 @@ test('withProgress passes the result through and stays silent off a TTY', async 
   await assert.rejects(term.withProgress('Working', Promise.reject(new Error('boom'))), /boom/);
   assert.deepEqual(writes, []);
 });
+
+test('a withdrawn read leaves the next line to the next reader; a hidden read restores the terminal', async () => {
+  const { input, term } = make();
+  const ac = new AbortController();
+  const dead = term.readLine(ac.signal);
+  const next = term.readLine();
+  ac.abort(new Error('request timed out waiting for approval (1 s)'));
+  await assert.rejects(dead, /timed out/);
+  input.feed('y\n');
+  assert.equal(await next, 'y', 'the answer reaches the live reader');
+  const pre = new AbortController();
+  pre.abort(new Error('gone'));
+  await assert.rejects(term.readLine(pre.signal), /gone/);
+
+  const tty = make(true);
+  const hidden = new AbortController();
+  const pw = tty.term.readPassword('> ', hidden.signal);
+  tty.input.feed('sec');
+  hidden.abort(new Error('shutting down'));
+  await assert.rejects(pw, /shutting down/);
+  assert.deepEqual(tty.input.raw, [true, false]);
+  tty.input.feed('ret\n');
+  assert.equal(await tty.term.readLine(), 'ret', 'the withdrawn password is dropped; later input reaches the next reader');
+});
+
+test('discardTypeahead: a TTY drops what was typed and keeps reading; a pipe keeps every line', async () => {
+  const tty = make(true);
+  tty.term.discardTypeahead();
+  assert.equal(tty.input.paused, false, 'a TTY is read continuously from then on');
+  tty.input.feed('y\n');
+  tty.term.discardTypeahead();
+  const answer = tty.term.readLine();
+  tty.input.feed('n\n');
+  assert.equal(await answer, 'n');
+
+  const pipe = make(false);
+  pipe.term.discardTypeahead();
+  assert.equal(pipe.input.paused, true, 'a pipe is read only on demand');
+  const first = pipe.term.readLine();
+  pipe.input.feed('y\nn\n');
+  pipe.term.discardTypeahead();
+  assert.equal(await first, 'y');
+  assert.equal(await pipe.term.readLine(), 'n', 'scripted answers stay in order');
+});

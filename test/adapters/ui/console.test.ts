@@ -35,6 +35,10 @@ class FakeTerminal implements Terminal {
     if (pw === undefined) throw new Error('EOF');
     return pw;
   }
+  discards = 0;
+  discardTypeahead(): void {
+    this.discards++;
+  }
   feed(line: string): void {
     const w = this.waiting.shift();
     if (w) w(line);
