@@ -218,7 +218,9 @@ export class RuleSandbox {
         ctx.dispose();
       }
     } catch (e) {
-      outcome = failure('call', 'crash', glueError(e));
+      // The deadline can pass inside the set-up itself on a starved machine: that is a timeout, not a broken engine.
+      const interrupted = e instanceof Error && /^(InternalError: )?interrupted/.test(e.message);
+      outcome = interrupted ? failure('call', 'timeout', 'InternalError: interrupted') : failure('call', 'crash', glueError(e));
     }
     try {
       rt.dispose();
