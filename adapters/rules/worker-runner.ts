@@ -101,12 +101,16 @@ export class WorkerRuleRunner implements RuleRunner {
     if (this.#worker) return this.#worker;
     if (this.#closed) throw new Error('rules engine closed');
     const w = spawnWorker(this.#init);
-    w.unref(); // never keeps the process alive on its own
     this.#worker = w;
+    let starting = true;
     let settle: { ok: () => void; fail: (e: Error) => void } | undefined;
     this.#ready = new Promise<void>((ok, fail) => (settle = { ok, fail }));
     this.#ready.catch(() => {});
     w.on('message', (m: FromWorker) => {
+      if (m.type === 'ready' || m.type === 'fatal') {
+        starting = false;
+        this.#holdProcess(w, false);
+      }
       if (m.type === 'ready') settle?.ok();
       else if (m.type === 'fatal') settle?.fail(new Error(m.error));
       else if (m.type === 'console') this.#pending.get(m.id)?.onConsole(m.line);
@@ -114,10 +118,12 @@ export class WorkerRuleRunner implements RuleRunner {
       else if (m.type === 'result') {
         const p = this.#pending.get(m.id);
         this.#pending.delete(m.id);
+        if (!starting) this.#holdProcess(w, false);
         p?.resolve({ outcome: m.outcome, changes: m.changes });
       } else if (m.type === 'syntax') {
         const p = this.#pending.get(m.id);
         this.#pending.delete(m.id);
+        if (!starting) this.#holdProcess(w, false);
         p?.resolve({ outcome: m.error === null ? { ok: true, value: '' } : { ok: false, stage: 'script', kind: 'exception', error: m.error }, changes: [] });
       }
     });
@@ -148,6 +154,15 @@ export class WorkerRuleRunner implements RuleRunner {
     return w;
   }
 
+  /**
+   * An idle worker never keeps the process alive (listeners ref its port, so this runs after them); a starting or
+   * busy one does, or a process with nothing else to wait for would drop the request.
+   */
+  #holdProcess(w: Worker, busy: boolean): void {
+    if (busy || this.#pending.size > 0) w.ref();
+    else w.unref();
+  }
+
   #send(msg: (id: number) => ToWorker, onConsole: (line: string) => void): Promise<RunResult> {
     return new Promise<RunResult>((resolve) => {
       let w: Worker;
@@ -159,6 +174,7 @@ export class WorkerRuleRunner implements RuleRunner {
       }
       const id = this.#nextId++;
       this.#pending.set(id, { resolve, onConsole });
+      this.#holdProcess(w, true);
       w.postMessage(msg(id));
     });
   }
