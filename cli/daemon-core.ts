@@ -2,7 +2,8 @@
 // Everything here is construction and start-up order; decisions live in core/.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
+import { toChecksumAddress } from '../core/bytes.ts';
+import { checkRulesAttestation } from '../core/rules-attestation.ts';
 import { FatalError, SignerError, errorMessage } from '../core/errors.ts';
 import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
@@ -11,7 +12,7 @@ import { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
-import type { Approver, Kdf, KeyStore, Logger, Vault } from '../core/ports.ts';
+import type { Approver, Kdf, KeyStore, Logger, SecretStore, Vault } from '../core/ports.ts';
 import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
@@ -52,7 +53,17 @@ export interface DaemonOptions {
   /** The human-facing approver (console or stdio UI). */
   ui: Approver;
   /** Builds the rules decorator in front of the UI (kept out of this module so rules load lazily). */
-  rulesEngine?: (args: { source: string; storagePath: string; storageKey: Uint8Array; next: Approver; logger: Logger }) => Promise<Approver>;
+  rulesEngine?: (args: {
+    source: string;
+    /** The --rules path as given, named in rule errors. */
+    fileName: string;
+    storagePath: string;
+    storageKey: Uint8Array;
+    /** The vault's jsstorage store: rule writes are committed through it. */
+    storageStore: SecretStore;
+    next: Approver;
+    logger: Logger;
+  }) => Promise<RulesDecorator>;
   /** Key derivation (default NodeKdf); the CLI passes one whose scrypt shows progress on a terminal. */
   kdf?: Kdf;
   /** Wraps slow start-up work (master seed decryption) to show progress on a terminal. */
@@ -78,10 +89,20 @@ function checkStop(signal: AbortSignal | undefined): void {
 /** How long close() lets requests in flight finish (their questions are withdrawn first) before closing anyway. */
 const DRAIN_MS = 5000;
 
+/** The rules engine as the daemon sees it: an Approver that knows whether its file parsed. */
+export interface RulesDecorator extends Approver {
+  /** The rule file's SyntaxError (naming the file), or null. */
+  readonly syntaxError: string | null;
+  close(): Promise<void>;
+}
+
 /** What a supervisor of an unattended signer needs to know. */
 export interface ReadinessStatus {
   seedUnlocked: boolean;
-  rules: 'active' | 'off' | 'not-attested' | 'unreadable' | 'no-vault';
+  /** `broken`: attested and configured, but the file does not parse, so every request falls through to the UI. */
+  rules: 'active' | 'broken' | 'off' | 'not-attested' | 'unreadable' | 'no-vault';
+  /** The rule file's error when `rules` is `broken`. */
+  rulesError?: string;
   rulesFile: string | null;
   accounts: number;
   accountsWithStoredPassword: number;
@@ -193,32 +214,46 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
   let approver: Approver = withCancellation(opts.ui, shutdown.signal);
   if (opts.approvalTimeoutMs > 0) approver = withApprovalTimeout(approver, opts.approvalTimeoutMs, logger);
   let rulesState: ReadinessStatus['rules'] = opts.rules ? 'no-vault' : 'off';
+  let rulesError: string | undefined;
+  let rules: RulesDecorator | null = null;
   if (vault && opts.rules) {
-    let source: string | null = null;
+    // Read once: the bytes hashed are the bytes run (a file swapped after the check never runs).
+    let bytes: Uint8Array | null = null;
     try {
-      source = await readFile(opts.rules, 'utf8');
+      bytes = await readFile(opts.rules);
     } catch (e) {
       logger.warn('Could not load rules, disabling', { file: opts.rules, err: errorMessage(e) });
       rulesState = 'unreadable';
     }
-    if (source !== null) {
-      const hash = toHexRaw(sha256(await readFile(opts.rules)));
-      let attested = '';
+    if (bytes !== null) {
+      let stored = '';
       try {
-        attested = await vault.config.get('ruleset_sha256');
+        stored = await vault.config.get('ruleset_sha256');
       } catch {
-        attested = '';
+        stored = '';
       }
-      if (hash !== attested) {
+      const attestation = checkRulesAttestation(bytes, stored);
+      if (!attestation.attested) {
+        const { hash } = attestation;
         // clef disabled rules quietly here; an unattended sealer then hangs on a prompt. Say it loudly.
-        logger.warn('Rule hash not attested, disabling', { hash, attested });
+        logger.warn('Rule hash not attested, disabling', { hash, attested: stored });
         logger.warn('RULES ARE OFF: every request now needs a human. Attest the file with `clef attest <sha256>` and restart.', {
           file: opts.rules,
         });
         rulesState = 'not-attested';
       } else if (opts.rulesEngine) {
-        approver = await opts.rulesEngine({ source, storagePath: unlocked!.storagePath, storageKey: unlocked!.storageKey, next: approver, logger });
-        rulesState = 'active';
+        rules = await opts.rulesEngine({
+          source: attestation.source,
+          fileName: opts.rules,
+          storagePath: unlocked!.storagePath,
+          storageKey: unlocked!.storageKey,
+          storageStore: vault.jsStorage,
+          next: approver,
+          logger,
+        });
+        approver = rules;
+        rulesState = rules.syntaxError === null ? 'active' : 'broken';
+        if (rules.syntaxError !== null) rulesError = rules.syntaxError;
         logger.info('Rule engine configured', { file: opts.rules });
       }
     }
@@ -323,6 +358,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
     return {
       seedUnlocked: vault !== null,
       rules: rulesState,
+      ...(rulesError !== undefined ? { rulesError } : {}),
       rulesFile: opts.rules,
       accounts: accounts.length,
       accountsWithStoredPassword: stored,
@@ -352,6 +388,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
       for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       signer.close();
       keystore.close();
+      if (rules) await rules.close().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       if (audit) await audit.close();
       daemonLock?.release();
     },
@@ -363,6 +400,7 @@ export function readinessAttrs(s: ReadinessStatus): Record<string, string | numb
   return {
     seed: s.seedUnlocked ? 'unlocked' : 'LOCKED',
     rules: s.rules,
+    ...(s.rulesError !== undefined ? { 'rules-error': s.rulesError } : {}),
     accounts: s.accounts,
     'stored-passwords': s.accountsWithStoredPassword,
     'unaddressed-keys': s.unaddressedKeyFiles,

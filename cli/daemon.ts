@@ -44,9 +44,9 @@ export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
     approvalTimeoutMs: o.approvalTimeout * 1000,
     logger: ctx.logger,
     ui,
-    rulesEngine: async ({ source, storagePath, storageKey, next, logger }) => {
+    rulesEngine: async (args) => {
       const { createRulesApprover } = await import('../adapters/rules/rules-approver.ts');
-      return createRulesApprover({ source, storagePath, storageKey, next, logger });
+      return createRulesApprover(args);
     },
   };
 }

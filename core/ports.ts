@@ -55,6 +55,8 @@ export interface SecretStore {
   get(key: string): Promise<string>;
   put(key: string, value: string): Promise<void>;
   del(key: string): Promise<void>;
+  /** Applies puts (a value) and deletions (null) in order, in one read-modify-write (the rules' storage batch). */
+  update(changes: ReadonlyArray<readonly [key: string, value: string | null]>): Promise<void>;
   /** Names of the entries (store keys are plaintext in the file; values stay encrypted). */
   keys(): Promise<string[]>;
 }

@@ -71,10 +71,11 @@ let nodeBundle = null;
  */
 export function prepareNodeBundle() {
   const outdir = join(cacheDir, 'clef-node');
-  const out = join(outdir, 'main.js');
+  // Two entry points (the rules worker thread has its own): outdir/cli/main.js and outdir/adapters/rules/rule-worker.js.
+  const out = join(outdir, 'cli', 'main.js');
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const b = spawnSync(join(root, 'node_modules', '.bin', 'bun'), ['build', 'cli/main.ts', '--target=node', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
+  const b = spawnSync(join(root, 'node_modules', '.bin', 'bun'), ['build', 'cli/main.ts', 'adapters/rules/rule-worker.ts', '--target=node', '--root', '.', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
   const ok = b.status === 0 && spawnSync(process.execPath, [out, '--version'], { encoding: 'utf8' }).stdout?.startsWith('Clef version');
   nodeBundle = ok ? out : null;
   if (!ok) say(`node bundle not built, the node daemon runs under tsx: ${(b.stderr || '').split('\n').find((l) => /error/i.test(l)) ?? ''}`);

@@ -80,7 +80,7 @@ function ApproveSignData(r) {
  * Consecutive clique headers as geth hands them to the sealer (signing RLP, seal room stripped), made on demand
  * and kept: `at(i)` is block i+1. Making one costs two RLP encodings and three keccaks, so callers prefill.
  */
-function headerSource() {
+export function headerSource() {
   const vanity = new Uint8Array(32);
   vanity.set(utf8('clef-ts bench chain'));
   const zero = (k) => new Uint8Array(k);
@@ -154,7 +154,7 @@ function limitRound(runtime, digestsFile, seconds) {
 }
 
 /** A provisioned config dir + keystore with the sealer's password stored and `rules` attested. */
-function provision(runner, dir, keyFile) {
+export function provision(runner, dir, keyFile) {
   const cfg = join(dir, 'cfg');
   const ks = join(dir, 'ks');
   mkdirSync(ks, { recursive: true, mode: 0o700 });
@@ -169,12 +169,12 @@ function provision(runner, dir, keyFile) {
   return { cfg, ks };
 }
 
-function attest(runner, dir, cfg, rulesFile) {
+export function attest(runner, dir, cfg, rulesFile) {
   runClef(runner, ['--suppress-bootwarn', '--configdir', cfg, '--signersecret', join(dir, 'master.txt'), 'attest', sha256File(rulesFile)]);
 }
 
 /** Starts the daemon under test; resolves once it reported its readiness line. */
-async function startDaemon(runner, dir, cfg, ks, { rulesFile, extra = [], profFlags = [] }) {
+export async function startDaemon(runner, dir, cfg, ks, { rulesFile, extra = [], profFlags = [] }) {
   const audit = process.env.BENCH_AUDIT === '0' ? '' : join(dir, 'audit.log');
   const args = ['--suppress-bootwarn', '--configdir', cfg, '--keystore', ks, '--signersecret', join(dir, 'master.txt'), '--rules', rulesFile, '--chainid', String(CHAIN_ID), '--auditlog', audit, ...extra];
   const proc = startProcess(runner.cmd, [...profFlags, ...runner.pre, ...args], { env: runner.env });

@@ -12,7 +12,9 @@ const bun = join(root, 'node_modules', '.bin', 'bun');
 const out = join(root, 'dist', 'clef');
 mkdirSync(join(root, 'dist'), { recursive: true });
 spawnSync(process.execPath, [join(root, 'scripts', 'gen-embedded.mjs')], { cwd: root, stdio: 'inherit' });
-const args = ['build', '--compile', '--minify', '--sourcemap=none', 'cli/main.ts', '--outfile', out];
+// The rules worker thread's entry is a second entry point: bun embeds it as /$bunfs/root/adapters/rules/rule-worker.js
+// (adapters/rules/worker-runner.ts finds it there).
+const args = ['build', '--compile', '--minify', '--sourcemap=none', 'cli/main.ts', 'adapters/rules/rule-worker.ts', '--outfile', out];
 const r = spawnSync(bun, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   process.exitCode = r.status ?? 1;

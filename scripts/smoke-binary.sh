@@ -40,6 +40,8 @@ let b = ""; s.on("data", d => b += d); s.on("end", () => console.log(b.trim().sp
 ' clef/clef.ipc)
 echo "$reply" | grep -q '"result":"6.1.0"' && say "daemon answers account_version over IPC"
 echo "$reply" | grep -qi "${addr#0x}" && say "rules approved account_list"
+# The rules run in a worker thread whose entry is embedded in the binary (scripts/build.mjs).
+grep -q 'rules=active' daemon.out && say "readiness: rules=active (the rules worker started from the binary)"
 kill -TERM "$pid"; wait "$pid" || true
 test ! -e clef/clef.ipc && say "daemon stopped on SIGTERM and removed its socket"
 grep -q 'msg=List' audit.log && say "audit log written"

@@ -17,15 +17,18 @@ import type {
   UserInputResponse,
 } from '../../core/ports.ts';
 import { RuleEngine } from './engine.ts';
-import type { ApprovalDecision } from './engine.ts';
+import type { ApprovalDecision, RuleRunner } from './engine.ts';
 import type { RuleSandbox, SandboxLimits } from './sandbox.ts';
 import { EncryptedRuleStorage } from './storage.ts';
-import type { RuleStorage } from './storage.ts';
+import type { BatchStore, RuleStorage } from './storage.ts';
+import { WorkerRuleRunner } from './worker-runner.ts';
 
 /** Options of RulesApprover. */
 export interface RulesApproverOptions {
   /** The attested rule file's text. */
   source: string;
+  /** The rule file's name as given, for error messages (default `rules.js`). */
+  fileName?: string;
   /** The UI asked on fall-through (console UI or stdio UI). */
   next: Approver;
   /** Backing store of the `storage` global (EncryptedRuleStorage over the vault's jsstorage.json). */
@@ -33,6 +36,8 @@ export interface RulesApproverOptions {
   logger: Logger;
   limits?: Partial<SandboxLimits>;
   sandbox?: RuleSandbox;
+  /** Where evaluations run (default: in this thread). */
+  runner?: RuleRunner;
   /** Where `console.log/error` lines go (default: process stderr). */
   writeConsole?: (text: string) => void;
 }
@@ -40,19 +45,33 @@ export interface RulesApproverOptions {
 /** What the daemon hands over once the rule file is attested (shape of cli/daemon-core.ts's `rulesEngine`). */
 export interface DaemonRulesArgs {
   source: string;
+  /** The rules file as given to --rules (named in error messages). */
+  fileName: string;
   /** The vault's jsstorage.json. */
   storagePath: string;
   /** Keccak256("jsstorage" ‖ seed). */
   storageKey: Uint8Array;
+  /** The vault's store of jsstorage.json: each evaluation's writes are committed through it, once. */
+  storageStore: BatchStore;
   next: Approver;
   logger: Logger;
   limits?: Partial<SandboxLimits>;
 }
 
-/** Builds the decorator over the encrypted jsstorage.json and starts QuickJS (so a broken build fails at start-up). */
+/**
+ * Builds the decorator over the encrypted jsstorage.json with evaluations in a worker thread, starts QuickJS (so a
+ * broken build fails at start-up) and compiles the rule file once (`syntaxError`).
+ */
 export async function createRulesApprover(args: DaemonRulesArgs): Promise<RulesApprover> {
-  const storage = new EncryptedRuleStorage(args.storagePath, args.storageKey, { logger: args.logger });
-  const approver = new RulesApprover({ source: args.source, next: args.next, storage, logger: args.logger, limits: args.limits });
+  const storage = new EncryptedRuleStorage(args.storagePath, args.storageKey, { logger: args.logger, store: args.storageStore });
+  const runner = new WorkerRuleRunner({
+    source: args.source,
+    fileName: args.fileName,
+    storage: { path: args.storagePath, key: args.storageKey },
+    logger: args.logger,
+    limits: args.limits,
+  });
+  const approver = new RulesApprover({ source: args.source, fileName: args.fileName, next: args.next, storage, logger: args.logger, runner });
   await approver.ready();
   return approver;
 }
@@ -67,6 +86,7 @@ export class RulesApprover implements Approver {
   readonly engine: RuleEngine;
   readonly #next: Approver;
   readonly #logger: Logger;
+  #syntaxError: string | null = null;
 
   constructor(options: RulesApproverOptions) {
     this.#next = options.next;
@@ -74,9 +94,25 @@ export class RulesApprover implements Approver {
     this.engine = new RuleEngine(options);
   }
 
-  /** Starts the JavaScript engine now instead of on the first request (surfaces a broken build early). */
-  ready(): Promise<void> {
-    return this.engine.sandbox.ready();
+  /**
+   * Starts the JavaScript engine now instead of on the first request (surfaces a broken build early) and compiles
+   * the rule file: a file that does not parse stays configured, as in clef (every callback falls through), but is
+   * reported (`syntaxError`, WARN `Rules file does not parse`).
+   */
+  async ready(): Promise<void> {
+    await this.engine.runner.ready();
+    this.#syntaxError = await this.engine.runner.checkSyntax();
+    if (this.#syntaxError !== null) this.#logger.warn('Rules file does not parse, every request goes to the UI', { err: this.#syntaxError });
+  }
+
+  /** The rule file's SyntaxError found by ready(), or null. */
+  get syntaxError(): string | null {
+    return this.#syntaxError;
+  }
+
+  /** Stops the engine (the worker thread) after the queued callbacks. */
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
   /** Resolves when every queued rule callback (e.g. OnApprovedTx) has run. */

@@ -44,6 +44,8 @@ export interface SandboxHost {
 /** What to evaluate: `source` as a script, then `<functionName>(JSON.parse(<argumentJson as a literal>))`. */
 export interface Evaluation {
   source: string;
+  /** Name of the rules file in error messages and stack frames (default `rules.js`). */
+  fileName?: string;
   functionName: string;
   argumentJson: string;
   host: SandboxHost;
@@ -123,6 +125,38 @@ export class RuleSandbox {
     await this.#acquire();
   }
 
+  /** The SyntaxError of `source` (compiled, never run), or null when it parses. */
+  async checkSyntax(source: string, fileName = 'rules.js'): Promise<string | null> {
+    const qjs = await this.#acquire();
+    const rt = qjs.newRuntime();
+    try {
+      rt.setMemoryLimit(this.limits.memoryBytes);
+      rt.setMaxStackSize(this.limits.stackBytes);
+      const deadline = Date.now() + this.limits.cpuMs;
+      rt.setInterruptHandler(() => Date.now() > deadline);
+      const ctx = rt.newContext();
+      try {
+        const r = ctx.evalCode(source, fileName, { type: 'global', compileOnly: true });
+        if (!r.error) {
+          r.value.dispose();
+          return null;
+        }
+        const msg = ctx.dump(r.error) as unknown;
+        r.error.dispose();
+        if (typeof msg === 'object' && msg !== null) {
+          const m = msg as { name?: unknown; message?: unknown; stack?: unknown };
+          const frame = typeof m.stack === 'string' ? m.stack.split('\n').map((l) => l.trim()).find((l) => l.startsWith('at ')) : undefined;
+          return `${String(m.name ?? 'Error')}: ${String(m.message ?? '')}${frame ? ` ${frame}` : ''}`;
+        }
+        return String(msg);
+      } finally {
+        ctx.dispose();
+      }
+    } finally {
+      rt.dispose();
+    }
+  }
+
   /** Resolves once every evaluation queued so far has finished. */
   async idle(): Promise<void> {
     await this.#tail.catch(() => {});
@@ -179,12 +213,14 @@ export class RuleSandbox {
       rt.setInterruptHandler(() => Date.now() > deadline);
       const ctx = rt.newContext();
       try {
-        outcome = runInContext(ctx, ev);
+        outcome = runInContext(ctx, ev, deadline);
       } finally {
         ctx.dispose();
       }
     } catch (e) {
-      outcome = failure('call', 'crash', glueError(e));
+      // The deadline can pass inside the set-up itself on a starved machine: that is a timeout, not a broken engine.
+      const interrupted = e instanceof Error && /^(InternalError: )?interrupted/.test(e.message);
+      outcome = interrupted ? failure('call', 'timeout', 'InternalError: interrupted') : failure('call', 'crash', glueError(e));
     }
     try {
       rt.dispose();
@@ -207,7 +243,7 @@ function glueError(e: unknown): string {
 }
 
 /** Everything that happens inside one context; every handle created here is disposed here. */
-function runInContext(ctx: QuickJSContext, ev: Evaluation): EvaluationOutcome {
+function runInContext(ctx: QuickJSContext, ev: Evaluation, deadline: number): EvaluationOutcome {
   const owned: QuickJSHandle[] = [];
   const keep = (h: QuickJSHandle) => (owned.push(h), h);
   try {
@@ -223,9 +259,9 @@ function runInContext(ctx: QuickJSContext, ev: Evaluation): EvaluationOutcome {
       return { ok: true, s };
     };
     const errorText = (err: QuickJSHandle) => describeThrown(ctx, err, toStr, stackFn);
-    installGlobals(ctx, ev, toStr, keep);
+    installGlobals(ctx, ev, toStr, keep, deadline);
 
-    const script = ctx.evalCode(ev.source, 'rules.js', { type: 'global' });
+    const script = ctx.evalCode(ev.source, ev.fileName ?? 'rules.js', { type: 'global' });
     if (script.error) return thrown('script', script.error, errorText);
     script.value.dispose();
 
@@ -249,7 +285,12 @@ function installGlobals(
   ev: Evaluation,
   toStr: ToStr,
   keep: (h: QuickJSHandle) => QuickJSHandle,
+  deadline: number,
 ): void {
+  // QuickJS polls its interrupt handler only every few thousand bytecodes, so a loop of host calls could outlive
+  // the deadline by far: every host call checks it too (an uncaught one ends the evaluation as a timeout).
+  const late = (): { error: QuickJSHandle } | null =>
+    Date.now() > deadline ? { error: ctx.newError({ name: 'InternalError', message: 'interrupted' }) } : null;
   // Converts every argument with String(); a throwing toString becomes the caller's exception.
   const strings = (args: QuickJSHandle[], count: number): string[] | { error: QuickJSHandle } => {
     const out: string[] = [];
@@ -263,6 +304,8 @@ function installGlobals(
 
   const consoleObj = keep(ctx.newObject());
   const consoleOutput = (...args: QuickJSHandle[]) => {
+    const overdue = late();
+    if (overdue) return overdue;
     const parts = strings(args, args.length);
     if (!Array.isArray(parts)) return parts;
     try {
@@ -281,6 +324,8 @@ function installGlobals(
 
   const storageObj = keep(ctx.newObject());
   const put = (...args: QuickJSHandle[]) => {
+    const overdue = late();
+    if (overdue) return overdue;
     const kv = strings(args, 2);
     if (!Array.isArray(kv)) return kv;
     try {
@@ -291,6 +336,8 @@ function installGlobals(
     return ctx.null;
   };
   const get = (...args: QuickJSHandle[]) => {
+    const overdue = late();
+    if (overdue) return overdue;
     const k = strings(args, 1);
     if (!Array.isArray(k)) return k;
     let v: string;

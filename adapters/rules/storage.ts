@@ -1,6 +1,7 @@
-// The rules' `storage` backends. QuickJS host functions are synchronous, so these are synchronous too:
-// the vault's encrypted jsstorage.json (vault-and-keystore.md §4, every put persisted at once like clef, but
-// atomically), an in-memory map, and a plain JSON file for `clef rules test`.
+// The rules' `storage` backends. QuickJS host functions are synchronous, so reads are synchronous too; writes are
+// collected during one evaluation (StorageBatch) and made durable once, after it finishes and before its decision is
+// acted on: the vault's encrypted jsstorage.json (vault-and-keystore.md §4), an in-memory map, and a plain JSON file
+// for `clef rules test`.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decryptEntry, encryptEntry, NONCE_LENGTH, parseStore, serializeStore, storeKey } from '../../core/kvstore.ts';
@@ -10,14 +11,97 @@ import { systemRandom } from '../crypto/system.ts';
 import { goOsError, hasCode } from '../fs/atomic.ts';
 import { lockPathFor, withLockSync } from '../fs/lock.ts';
 
-/** Synchronous key-value store behind the rules' `storage` global. */
+/** One write of an evaluation: a value to store, or null to delete the key (storage.put with ""). */
+export type StorageChange = readonly [key: string, value: string | null];
+
+/** Lookups over the committed state as read once for one evaluation ("" for missing, unreadable or undecryptable). */
+export type StorageReader = (key: string) => string;
+
+/** What the rules' `storage` global is backed by. */
 export interface RuleStorage {
-  /** The stored string; "" for a missing key, an empty key, or an unreadable store (the script cannot tell). */
-  get(key: string): string;
-  /** Stores `value` under `key`; an empty key is ignored. Failures are logged, never thrown. */
-  put(key: string, value: string): void;
-  /** Removes `key` (storage.put with an empty value). */
-  del(key: string): void;
+  /** A reader of the committed state; implementations read the backing file at most once per reader. */
+  snapshot(): StorageReader;
+  /** Makes one evaluation's writes durable, in order, in one write; rejects when they were not applied. */
+  commit(changes: readonly StorageChange[]): Promise<void>;
+}
+
+/** Caps on what one evaluation may write (documented in README "Rules"). */
+export interface StorageLimits {
+  /** Largest key + value of one storage.put, UTF-8 bytes. */
+  maxPutBytes: number;
+  /** Most storage.put calls (deletions included) in one evaluation. */
+  maxPuts: number;
+  /** Most key + value bytes written by one evaluation in all. */
+  maxBytes: number;
+}
+
+/** 256 KiB per put, 1,000 puts and 1 MiB per evaluation: far above any rule of the spec, far below a wedge. */
+export const DEFAULT_STORAGE_LIMITS: Readonly<StorageLimits> = Object.freeze({
+  maxPutBytes: 256 * 1024,
+  maxPuts: 1000,
+  maxBytes: 1024 * 1024,
+});
+
+/** UTF-8 length of a string without allocating its encoding. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * The storage one evaluation sees: reads go to its own earlier writes, then to the committed state (read lazily,
+ * once); writes are kept in order for one commit. clef's semantics: an empty value deletes, an empty key is ignored.
+ */
+export class StorageBatch {
+  readonly #open: () => StorageReader;
+  readonly #limits: StorageLimits;
+  #reader: StorageReader | undefined;
+  readonly #pending = new Map<string, string | null>();
+  #puts = 0;
+  #bytes = 0;
+
+  constructor(open: () => StorageReader, limits: StorageLimits = DEFAULT_STORAGE_LIMITS) {
+    this.#open = open;
+    this.#limits = limits;
+  }
+
+  get(key: string): string {
+    if (key === '') return '';
+    const own = this.#pending.get(key);
+    if (own !== undefined) return own ?? '';
+    this.#reader ??= this.#open();
+    return this.#reader(key);
+  }
+
+  /** Throws (a RangeError the rule sees) when a cap would be exceeded; nothing is recorded then. */
+  put(key: string, value: string): void {
+    if (key === '' && value !== '') return;
+    const { maxPutBytes, maxPuts, maxBytes } = this.#limits;
+    if (this.#puts >= maxPuts) throw new RangeError(`more than ${maxPuts} writes in one evaluation`);
+    // UTF-8 is never shorter than UTF-16 code units: a huge string is refused without measuring it.
+    const size = key.length + value.length > maxPutBytes ? maxPutBytes + 1 : utf8Length(key) + utf8Length(value);
+    if (size > maxPutBytes) throw new RangeError(`key and value exceed ${maxPutBytes} bytes`);
+    if (this.#bytes + size > maxBytes) throw new RangeError(`more than ${maxBytes} bytes written in one evaluation`);
+    this.#puts++;
+    this.#bytes += size;
+    if (key === '') return; // put("", "") deletes nothing
+    this.#pending.delete(key); // keep the order of last writes
+    this.#pending.set(key, value === '' ? null : value);
+  }
+
+  /** The writes to commit, last write per key, in the order they were last made. */
+  changes(): StorageChange[] {
+    return [...this.#pending.entries()];
+  }
 }
 
 /** Volatile storage (tests, `clef rules test` without --storage). */
@@ -34,6 +118,15 @@ export class MemoryRuleStorage implements RuleStorage {
   }
   del(key: string): void {
     this.map.delete(key);
+  }
+  snapshot(): StorageReader {
+    return (key) => this.get(key);
+  }
+  async commit(changes: readonly StorageChange[]): Promise<void> {
+    for (const [k, v] of changes) {
+      if (v === null) this.map.delete(k);
+      else this.put(k, v);
+    }
   }
 }
 
@@ -114,6 +207,16 @@ export interface EncryptedRuleStorageOptions {
   logger?: Logger;
   /** GCM nonce source (default: the OS CSPRNG). */
   random?: Random;
+  /**
+   * The vault's own store of the same file (FileSecretStore): commits go through it, so its serialisation and
+   * inter-process locking apply. Without it, commits are a synchronous atomic read-modify-write here.
+   */
+  store?: BatchStore;
+}
+
+/** A store that applies several puts and deletions in one read-modify-write (the vault's SecretStore.update). */
+export interface BatchStore {
+  update(changes: readonly StorageChange[]): Promise<void>;
 }
 
 /**
@@ -125,6 +228,7 @@ export class EncryptedRuleStorage implements RuleStorage {
   readonly #key: Uint8Array;
   readonly #logger?: Logger;
   readonly #random: Random;
+  readonly #store?: BatchStore;
 
   constructor(path: string, key: Uint8Array, options: EncryptedRuleStorageOptions = {}) {
     if (key.length !== 32) throw new Error('rule storage key must be 32 bytes');
@@ -132,6 +236,47 @@ export class EncryptedRuleStorage implements RuleStorage {
     this.#key = key.slice();
     this.#logger = options.logger;
     this.#random = options.random ?? systemRandom;
+    this.#store = options.store;
+  }
+
+  /** A copy of the storage key (handed to the rules worker, which reads the file itself). */
+  key(): Uint8Array {
+    return this.#key.slice();
+  }
+
+  /** Reads the file once; each lookup then decrypts one entry (clef's warnings on a miss or a bad entry). */
+  snapshot(): StorageReader {
+    const entries = this.#read();
+    return (key) => (entries === null ? '' : this.#lookup(entries, key));
+  }
+
+  async commit(changes: readonly StorageChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    if (this.#store) return this.#store.update(changes);
+    const entries = this.#read();
+    if (entries === null) throw new Error(`encrypted storage ${this.path} is unreadable, not overwriting it`);
+    for (const [key, value] of changes) {
+      const name = storeKey(key);
+      if (value === null) entries.delete(name);
+      else if (key !== '') entries.set(name, encryptEntry(this.#key, name, value, this.#random.bytes(NONCE_LENGTH)));
+    }
+    writeFileAtomicSync(this.path, serializeStore(entries), RULE_STORAGE_MODE);
+  }
+
+  #lookup(entries: StoreEntries, key: string): string {
+    if (key === '') return '';
+    const name = storeKey(key);
+    const entry = entries.get(name);
+    if (!entry) {
+      this.#logger?.warn('Key does not exist', { key: name });
+      return '';
+    }
+    try {
+      return decryptEntry(this.#key, name, entry);
+    } catch {
+      this.#logger?.warn('Failed to decrypt key', { key: name });
+      return '';
+    }
   }
 
   /** The whole store, or null (after clef's warning) when the file cannot be read or decoded. */
@@ -164,22 +309,10 @@ export class EncryptedRuleStorage implements RuleStorage {
     }
   }
 
+  /** One lookup with a fresh read of the file. */
   get(key: string): string {
     if (key === '') return '';
-    const entries = this.#read();
-    if (entries === null) return '';
-    const name = storeKey(key);
-    const entry = entries.get(name);
-    if (!entry) {
-      this.#logger?.warn('Key does not exist', { key: name });
-      return '';
-    }
-    try {
-      return decryptEntry(this.#key, name, entry);
-    } catch {
-      this.#logger?.warn('Failed to decrypt key', { key: name });
-      return '';
-    }
+    return this.snapshot()(key);
   }
 
   put(key: string, value: string): void {
@@ -211,7 +344,7 @@ export class EncryptedRuleStorage implements RuleStorage {
 
 /**
  * A plain (unencrypted) JSON object file of string values, for `clef rules test --storage FILE.json`: loaded on
- * construction, rewritten atomically after every change (a failed write throws, which the rule sees as an exception).
+ * construction, rewritten atomically once per evaluation that changed it.
  */
 export class JsonFileRuleStorage extends MemoryRuleStorage {
   readonly path: string;
@@ -245,6 +378,13 @@ export class JsonFileRuleStorage extends MemoryRuleStorage {
 
   override del(key: string): void {
     super.del(key);
+    this.#save();
+  }
+
+  /** One evaluation's writes, saved once (a failed write rejects: the decision then falls through). */
+  override async commit(changes: readonly StorageChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await super.commit(changes);
     this.#save();
   }
 

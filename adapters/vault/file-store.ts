@@ -95,6 +95,18 @@ export class FileSecretStore implements SecretStore {
     });
   }
 
+  /** Puts (a value; an empty key is ignored) and deletions (null) applied in order, with one read and one write. */
+  update(changes: ReadonlyArray<readonly [key: string, value: string | null]>): Promise<void> {
+    if (changes.length === 0) return Promise.resolve();
+    return this.#mutate((entries) => {
+      for (const [key, value] of changes) {
+        const name = storeKey(key);
+        if (value === null) entries.delete(name);
+        else if (key.length !== 0) entries.set(name, encryptEntry(this.#key, name, value, this.#random.bytes(NONCE_LENGTH)));
+      }
+    });
+  }
+
   /** Entry names, from one read of the file (no per-key lookups, no warnings). */
   async keys(): Promise<string[]> {
     return [...(await this.#readForOperation()).keys()];

@@ -67,7 +67,7 @@ function parseRequestFile(text: string): Parsed {
 /** Logger that drops records: the command reports decisions itself. */
 const quietLogger: Logger = { crit() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 
-/** Runs the command; resolves to the exit code (0, or 1 when an input could not be read). */
+/** Runs the command; resolves to the exit code (0, or 1 when an input could not be read or the rules do not parse). */
 export async function runRulesTest(args: string[], io: RulesTestIo): Promise<number> {
   let storagePath: string | null = null;
   const files: string[] = [];
@@ -115,12 +115,19 @@ export async function runRulesTest(args: string[], io: RulesTestIo): Promise<num
   io.stderr(`${rulesPath}: sha256 ${toHexRaw(sha256(raw))}\n`);
   const engine = new RuleEngine({
     source: new TextDecoder().decode(raw),
+    fileName: rulesPath,
     storage,
     logger: quietLogger,
     writeConsole: (text) => io.stderr(text),
   });
-
+  // The daemon would report rules=broken: every request falls through. Say so and fail, after running them.
+  const syntaxError = await engine.runner.checkSyntax();
   let status = 0;
+  if (syntaxError !== null) {
+    io.stderr(`${rulesPath}: does not parse, every request would go to the UI: ${syntaxError}\n`);
+    status = 1;
+  }
+
   for (const path of requestPaths) {
     let text: string;
     try {

@@ -53,6 +53,16 @@ function OnApprovedTx(r) { storage.put("seen", r.tx.hash) }
 `;
 
 describe('clef rules test', () => {
+  it('a rules file with a syntax error exits 1 and names the file (issue 8 item 14)', async () => {
+    const rules = file('sealer-broken.js', 'function ApproveListing() { return "Approve"\n');
+    const req = file('list.json', { accounts: [], meta: META });
+    const r = await run([rules, req]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /sealer-broken\.js: does not parse, every request would go to the UI: SyntaxError: [^\n]*sealer-broken\.js:2/);
+    assert.doesNotMatch(r.stdout + r.stderr, /rules\.js/);
+    assert.match(r.stdout, /ApproveListing: fall-through to the UI \(SyntaxError: [^\n]*sealer-broken\.js/);
+  });
+
   it('prints each decision in order, sharing storage across requests; JS console and the attest hash go to stderr', async () => {
     const rules = file('rules.js', SLASHING);
     const h45 = file('h45.json', clique(45));
@@ -69,7 +79,7 @@ describe('clef rules test', () => {
       `${h45again}: ApproveSignData: Reject`,
       `${tx0}: ApproveTx: Approve`,
       `${tx1}: ApproveTx: fall-through to the UI (unknown response "Nope")`,
-      `${list}: ApproveListing: fall-through to the UI (TypeError: cannot read property 'address' of undefined at ApproveListing (rules.js:11:50))`,
+      `${list}: ApproveListing: fall-through to the UI (TypeError: cannot read property 'address' of undefined at ApproveListing (${rules}:11:50))`,
       `${approved}: OnApprovedTx: done`,
       `${newAcc}: ApproveNewAccount: not consulted (always goes to the UI)`,
     ]);

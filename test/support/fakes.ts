@@ -76,6 +76,12 @@ export class MemoryStore implements SecretStore {
   async del(key: string): Promise<void> {
     this.map.delete(key);
   }
+  async update(changes: ReadonlyArray<readonly [string, string | null]>): Promise<void> {
+    for (const [k, v] of changes) {
+      if (v === null) this.map.delete(k);
+      else if (k !== '') this.map.set(k, v);
+    }
+  }
   async keys(): Promise<string[]> {
     return [...this.map.keys()];
   }

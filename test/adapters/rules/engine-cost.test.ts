@@ -14,8 +14,9 @@ test('an undefined OnApprovedTx is evaluated once; later calls log the same line
   const { lines, logger } = capture();
   const engine = new RuleEngine({ source: 'function ApproveListing(){ return "Approve" }', storage: new MemoryRuleStorage(), logger });
   let runs = 0;
-  const evaluate = engine.sandbox.evaluate.bind(engine.sandbox);
-  engine.sandbox.evaluate = (ev) => {
+  const sandbox = engine.sandbox!;
+  const evaluate = sandbox.evaluate.bind(sandbox);
+  sandbox.evaluate = (ev) => {
     runs++;
     return evaluate(ev);
   };

@@ -55,7 +55,7 @@ async function setup(source: string, storagePath = join(dir, `jsstorage-${++file
   manual.approveAll = false;
   const logger = new RecordingLogger();
   const sink = new ConsoleSink();
-  const storage: RuleStorage = new EncryptedRuleStorage(storagePath, STORAGE_KEY, { logger });
+  const storage = new EncryptedRuleStorage(storagePath, STORAGE_KEY, { logger });
   const rules = new RulesApprover({ source, next: manual, storage, logger, sandbox, writeConsole: sink.write });
   const signer = new Signer(
     { keystore, kdf, random, approver: rules, credentials, fourByte: FourByteDb.builtin(), logger },
