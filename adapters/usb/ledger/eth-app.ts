@@ -152,13 +152,13 @@ export class LedgerEthApp {
   }
 
   async signTransaction(path: readonly number[], encodedTx: Uint8Array, legacy: boolean): Promise<RawSignature> {
-    let last = new Uint8Array(0);
+    let last: Uint8Array = new Uint8Array(0);
     for (const a of txChunks(encodePath(path), encodedTx, legacy)) last = await this.send(a);
     return parseSignature(last);
   }
 
   async signPersonal(path: readonly number[], message: Uint8Array): Promise<RawSignature> {
-    let last = new Uint8Array(0);
+    let last: Uint8Array = new Uint8Array(0);
     for (const a of messageChunks(INS.signPersonal, encodePath(path), message)) last = await this.send(a);
     return parseSignature(last);
   }
