@@ -11,7 +11,7 @@ import { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
-import type { Approver, KeyStore, Logger, Vault } from '../core/ports.ts';
+import type { Approver, HardwareWallets, KeyStore, Logger, Vault } from '../core/ports.ts';
 import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
@@ -32,6 +32,8 @@ export interface DaemonOptions {
   chainId: bigint;
   lightKdf: boolean;
   advanced: boolean;
+  /** Look for USB hardware wallets (false with --nousb: the usb addon is never loaded). */
+  usb?: boolean;
   /** Full path of the IPC socket, or null with --ipcdisable. */
   ipcPath: string | null;
   http: { host: string; port: number; vhosts: string[] } | null;
@@ -52,7 +54,7 @@ export interface DaemonOptions {
   /** Builds the rules decorator in front of the UI (kept out of this module so rules load lazily). */
   rulesEngine?: (args: { source: string; storagePath: string; storageKey: Uint8Array; next: Approver; logger: Logger }) => Promise<Approver>;
   /** Called once the signer exists, before the start-up notification (the console lists its accounts). */
-  onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver) => void;
+  onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver, hardware?: HardwareWallets) => void;
 }
 
 /** What a supervisor of an unattended signer needs to know. */
@@ -155,8 +157,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   }
 
   const keystore = new DirKeyStore(opts.keystore, { logger });
-  const usb = new UsbWallets(logger);
-  const hardware = (await usb.announce()) ? usb : undefined;
+  let hardware: UsbWallets | undefined;
+  if (opts.usb !== false) {
+    // PIN/passphrase prompts go to the approver in front (rules pass input requests on to the UI).
+    const usb = new UsbWallets(logger, { approver: () => approver });
+    if (await usb.announce()) {
+      hardware = usb;
+      usb.watch();
+    }
+  }
   const kdf = new NodeKdf();
   const cliqueGuard = opts.cliqueProtect && vault ? new CliqueGuard(vault.config) : undefined;
   if (opts.cliqueProtect && !vault) logger.warn('Clique protection needs the vault; refusing all clique headers until the seed is unlocked');
@@ -217,7 +226,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
   }
 
-  opts.onSigner?.(signer, keystore, approver);
+  opts.onSigner?.(signer, keystore, approver, hardware);
   approver.onSignerStartup({
     info: {
       intapi_version: INTERNAL_API_VERSION,
@@ -255,6 +264,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     async close() {
       for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       signer.close();
+      hardware?.close();
       keystore.close();
       if (audit) await audit.close();
     },

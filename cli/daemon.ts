@@ -19,6 +19,7 @@ export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
     chainId: o.chainid,
     lightKdf: o.lightkdf,
     advanced: o.advanced,
+    usb: !o.nousb,
     ipcPath: o.ipcdisable ? null : ipcEndpoint({ ipcpath: o.ipcpath, configdir: o.configdir }, ctx.environment),
     http: o.http
       ? {
@@ -72,8 +73,8 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     // The UI's JSON-RPC lines are read through the shared terminal, so no other reader steals stdin bytes.
     const stdio = new StdioUI({ input: lineSource(ctx.terminal), output: process.stdout, logger: ctx.logger });
     ui = stdio;
-    onSigner = (signer, keystore, approver) => {
-      stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
+    onSigner = (signer, keystore, approver, hardware) => {
+      stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf(), hardware));
       if (o.stdioUiTest) {
         ctx.logger.info('Performing UI test');
         void runStdioUiTest(approver, signer, { logger: ctx.logger }).then(({ errors }) =>

@@ -1,7 +1,8 @@
 // `clef list-accounts` and `clef list-wallets` (cli.md §5.7–5.8): the keystore's accounts sorted by URL. Key files
 // that lack an `address` member are not silently skipped: a warning names them and the command that fixes them.
 import { toChecksumAddress } from '../../core/bytes.ts';
-import type { KeyFileEntry } from '../../core/ports.ts';
+import { errorMessage } from '../../core/errors.ts';
+import type { Account, KeyFileEntry } from '../../core/ports.ts';
 import type { CliContext } from '../context.ts';
 import { openKeystore } from './common.ts';
 
@@ -18,25 +19,54 @@ async function scan(ctx: CliContext): Promise<KeyFileEntry[]> {
   }
 }
 
-/** list-accounts: `<checksummed address> (<url>)` per account. */
+interface WalletLine {
+  url: string;
+  status: string;
+  failure: string;
+  accounts: Account[];
+}
+
+/** Attached hardware wallets, opened (accounts derived); none with --nousb or without a usable USB bus. */
+async function devices(ctx: CliContext): Promise<WalletLine[]> {
+  if (ctx.options.nousb) return [];
+  const { UsbWallets } = await import('../../adapters/usb/usb-wallets.ts');
+  const usb = new UsbWallets(ctx.logger);
+  try {
+    return (await usb.wallets()).map((w) => ({ url: w.url, status: w.status(), failure: w.failure(), accounts: w.accounts() }));
+  } catch (e) {
+    ctx.logger.debug('USB hardware wallets unavailable', { err: errorMessage(e) });
+    return [];
+  } finally {
+    usb.close();
+  }
+}
+
+const byUrl = <T extends { url: string }>(a: T, b: T) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0);
+
+/** list-accounts: `<checksummed address> (<url>)` per account of every wallet (keystore and hardware). */
 export async function runAccounts(ctx: CliContext): Promise<void> {
   await ctx.initialize();
-  const accounts = await scan(ctx);
+  const accounts: Account[] = (await scan(ctx)).map((a) => ({ address: a.address, url: a.url }));
+  for (const w of await devices(ctx)) accounts.push(...w.accounts);
+  accounts.sort(byUrl);
   let out = accounts.length === 0 ? '\nThe keystore is empty.\n' : '';
   out += '\n';
   for (const a of accounts) out += `${toChecksumAddress(a.address)} (${a.url})\n`;
   ctx.stdout(out);
 }
 
-/** list-wallets: one keystore wallet per key file, status `Locked` and an empty failure. */
+/** list-wallets: one keystore wallet per key file (status `Locked`, empty failure), then attached devices. */
 export async function runWallets(ctx: CliContext): Promise<void> {
   await ctx.initialize();
-  const accounts = await scan(ctx);
-  let out = accounts.length === 0 ? '\nThere are no wallets.\n' : '';
+  const wallets: WalletLine[] = (await scan(ctx)).map((a) => ({ url: a.url, status: 'Locked', failure: '', accounts: [{ address: a.address, url: a.url }] }));
+  wallets.push(...(await devices(ctx)));
+  wallets.sort(byUrl);
+  let out = wallets.length === 0 ? '\nThere are no wallets.\n' : '';
   out += '\n';
-  accounts.forEach((a, i) => {
-    out += `- Wallet ${i} at ${a.url} (Locked )\n`;
-    out += `  -Account 0: ${toChecksumAddress(a.address)} (${a.url})\n\n`;
+  wallets.forEach((w, i) => {
+    out += `- Wallet ${i} at ${w.url} (${w.status} ${w.failure})\n`;
+    w.accounts.forEach((a, j) => (out += `  -Account ${j}: ${toChecksumAddress(a.address)} (${a.url})\n`));
+    out += '\n';
   });
   ctx.stdout(out);
 }
