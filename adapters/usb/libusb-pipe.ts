@@ -36,6 +36,8 @@ export class LibusbPipe implements PacketPipe {
   private readonly inEp: LibusbEndpoint;
   private readonly outEp: LibusbEndpoint;
   private closed = false;
+  /** In-flight transfers' reject functions: an unplug fails them at once instead of leaving them to libusb. */
+  private readonly inflight = new Set<(e: Error) => void>();
 
   /** Opens the device; throws a clear error when it cannot be claimed (permissions: see README's udev rules). */
   constructor(
@@ -77,15 +79,36 @@ export class LibusbPipe implements PacketPipe {
     if (this.closed) return Promise.reject(new DeviceGoneError(this.what));
     const buf = Buffer.alloc(PACKET_SIZE);
     buf.set(packet.subarray(0, PACKET_SIZE));
-    return new Promise((resolve, reject) => {
+    return this.track((resolve, reject) => {
       this.outEp.transfer(buf, (err) => (err ? reject(this.wrap(err)) : resolve()));
     });
   }
 
   read(): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new DeviceGoneError(this.what));
-    return new Promise((resolve, reject) => {
+    return this.track<Uint8Array>((resolve, reject) => {
       this.inEp.transfer(PACKET_SIZE, (err, data) => (err ? reject(this.wrap(err)) : resolve(new Uint8Array(data ?? []))));
+    });
+  }
+
+  private track<T>(start: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: Error) => {
+        this.inflight.delete(fail);
+        reject(e);
+      };
+      this.inflight.add(fail);
+      try {
+        start(
+          (v) => {
+            this.inflight.delete(fail);
+            resolve(v);
+          },
+          fail,
+        );
+      } catch (e) {
+        fail(this.wrap(e as Error));
+      }
     });
   }
 
@@ -97,24 +120,26 @@ export class LibusbPipe implements PacketPipe {
     return new Error(`${this.what}: USB transfer failed (${err.message})`);
   }
 
-  /** Releases the interface and closes the device (safe to call on a vanished device). */
+  /** Fails in-flight transfers (the device is gone), then releases the interface and closes the device. */
   close(): void {
-    if (this.closed && !this.device) return;
+    const wasClosed = this.closed;
     this.closed = true;
-    try {
-      this.iface.release(true, () => {
-        try {
-          this.device.close();
-        } catch {
-          // vanished
-        }
-      });
-    } catch {
+    const pending = [...this.inflight];
+    for (const fail of pending) fail(new DeviceGoneError(this.what));
+    if (wasClosed && pending.length === 0) return;
+    const closeDevice = () => {
       try {
         this.device.close();
       } catch {
         // vanished
       }
+    };
+    // A transfer libusb still holds would keep release() waiting: close the handle directly then.
+    if (pending.length > 0) return closeDevice();
+    try {
+      this.iface.release(true, closeDevice);
+    } catch {
+      closeDevice();
     }
   }
 }

@@ -2,6 +2,7 @@
 """Fake USB bus for the hardware-wallet tests: umockdev presents Ledger/Trezor devices to a libusb client (run with
 LD_PRELOAD=libumockdev-preload.so and UMOCKDEV_DIR=<root printed here>), and answers its usbfs ioctls. The device side
 of each device is a separate responder process speaking a line protocol on its stdin/stdout:
+    responder → host:  "READY" once, when it can answer
     host → responder:  "OUT <hex of one 64-byte packet>"
     responder → host:  zero or more "IN <hex of one 64-byte packet>", then "END"
 Control protocol on this program's stdin (one command a line, each answered "OK ..." or "ERR ..." on stdout):
@@ -9,6 +10,8 @@ Control protocol on this program's stdin (one command a line, each answered "OK 
     remove <name>                                                           unplug it (pending transfers fail ENODEV)
     quit
 First line on stdout: "READY <umockdev root dir>".
+Run it under the preload too (LD_PRELOAD=libumockdev-preload.so.0, as umockdev-wrapper does): umockdev's uevent sender
+looks the device up in the fake /sys, and libusb learns about plugged/unplugged devices only from those uevents.
 """
 import os
 import shlex
@@ -207,7 +210,12 @@ def main():
             if parts[0] == 'add':
                 name, kind, bus, dev = parts[1], parts[2], int(parts[3]), int(parts[4])
                 spec = KINDS[kind]
-                responder = subprocess.Popen(parts[5:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                env = {k: v for k, v in os.environ.items() if k not in ('LD_PRELOAD', 'UMOCKDEV_DIR')}
+                responder = subprocess.Popen(parts[5:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                ready = responder.stdout.readline().decode().strip()  # the device exists once its side answers
+                if ready != 'READY':
+                    responder.kill()
+                    raise RuntimeError('responder did not start: %r' % ready)
                 handler = FakeDevice(name, kind, responder)
                 node = '/dev/bus/usb/%03d/%03d' % (bus, dev)
                 testbed.attach_ioctl(node, handler)
@@ -222,11 +230,13 @@ def main():
                     'A: idVendor=%04x\\n\nA: idProduct=%04x\\n\n' % (spec['vid'], spec['pid']) +
                     'A: manufacturer=%s\\n\nA: product=%s\\n\n' % (spec['manufacturer'], spec['product']) +
                     'H: descriptors=' + (device_descriptor(spec['vid'], spec['pid']) + spec['config']).hex() + '\n')
+                testbed.uevent(syspath, 'add')  # libusb keeps its device list from netlink uevents
                 devices[name] = (handler, node, syspath)
                 print('OK added %s %s' % (name, syspath), flush=True)
             elif parts[0] == 'remove':
                 handler, node, syspath = devices.pop(parts[1])
                 handler.unplug()
+                testbed.uevent(syspath, 'remove')
                 testbed.remove_device(syspath)
                 testbed.detach_ioctl(node)
                 print('OK removed ' + parts[1], flush=True)
