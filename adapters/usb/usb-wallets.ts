@@ -239,8 +239,37 @@ let usbModule: Promise<UsbModule> | null = null;
 
 /** The `usb` addon, loaded on first use only. */
 function loadUsb(): Promise<UsbModule> {
-  usbModule ??= import('usb') as unknown as Promise<UsbModule>;
+  usbModule ??= (async () => {
+    const cleanup = await stageEmbeddedAddon();
+    try {
+      return (await import('usb')) as unknown as UsbModule;
+    } finally {
+      cleanup();
+    }
+  })();
   return usbModule;
+}
+
+/**
+ * In the compiled binary (scripts/build.mjs) the addon is embedded; node-gyp-build only finds it in a real
+ * prebuilds directory, so it is copied to a fresh private temporary one for the load (then removed: the loaded
+ * library stays mapped). Under node and tsx nothing happens: the addon comes from node_modules.
+ */
+async function stageEmbeddedAddon(): Promise<() => void> {
+  const embedded = (globalThis as { __CLEF_USB_ADDON__?: { path: string; name: string } }).__CLEF_USB_ADDON__;
+  if (!embedded || process.env.NODE_USB_PATH) return () => undefined;
+  const fs = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = fs.mkdtempSync(join(tmpdir(), 'clef-usb-'));
+  const sub = join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+  fs.mkdirSync(sub, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(join(sub, embedded.name), fs.readFileSync(embedded.path), { mode: 0o500 });
+  process.env.NODE_USB_PATH = dir;
+  return () => {
+    delete process.env.NODE_USB_PATH;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
 }
 
 const handles = new WeakMap<UsbDeviceLike, LibusbDevice>();
