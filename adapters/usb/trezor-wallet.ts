@@ -12,12 +12,29 @@ import { recoverAddress } from '../../core/secp256k1.ts';
 export interface TrezorDriverLike {
   init(): Promise<unknown>;
   getAddress(path: number[]): Promise<unknown>;
-  signTx(path: number[], tx: UnsignedTxPayload): Promise<unknown>;
+  /** The driver's TrezorTx: legacy (type 0, gasPrice) or EIP-1559 (type 2, fees and access list). */
+  signTx(path: number[], tx: TrezorTxLike): Promise<unknown>;
   signMessage(path: number[], msg: Uint8Array): Promise<unknown>;
   signTypedHash(path: number[], domainHash: Uint8Array, messageHash: Uint8Array | null): Promise<unknown>;
 }
 
 const SELF_DERIVE = 10;
+
+/** The transaction shape adapters/usb/trezor's driver takes. */
+export type TrezorTxLike =
+  | { type: 0; chainId: bigint; nonce: bigint; gas: bigint; to: Address | null; value: bigint; data: Uint8Array; gasPrice: bigint }
+  | {
+      type: 2;
+      chainId: bigint;
+      nonce: bigint;
+      gas: bigint;
+      to: Address | null;
+      value: bigint;
+      data: Uint8Array;
+      maxFeePerGas: bigint;
+      maxPriorityFeePerGas: bigint;
+      accessList: { address: Address; storageKeys: Uint8Array[] }[];
+    };
 
 function bytesOf(x: unknown): Uint8Array {
   if (x instanceof Uint8Array) return x;
@@ -135,8 +152,16 @@ export class TrezorWallet implements Wallet {
   }
 
   signTransaction(account: Account, tx: UnsignedTxPayload): Promise<Uint8Array> {
-    if (tx.type === 3) return Promise.reject(new SignerError('trezor: blob transactions (type 3) cannot be signed with a Trezor'));
-    return this.sign(account, tx.digest, (path) => this.driver.signTx(path, tx));
+    if (tx.type === 3) return Promise.reject(new SignerError('Trezor devices cannot sign blob (type 3) transactions'));
+    if (tx.type === 1) {
+      return Promise.reject(new SignerError('Trezor devices cannot sign EIP-2930 (type 1) access-list transactions; add maxFeePerGas to send an EIP-1559 transaction with the same access list'));
+    }
+    const common = { chainId: tx.chainId, nonce: tx.nonce, gas: tx.gas, to: tx.to, value: tx.value, data: tx.data };
+    const t: TrezorTxLike =
+      tx.type === 0
+        ? { type: 0, ...common, gasPrice: tx.gasPrice }
+        : { type: 2, ...common, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, accessList: tx.accessList };
+    return this.sign(account, tx.digest, (path) => this.driver.signTx(path, t));
   }
   signPersonal(account: Account, message: Uint8Array): Promise<Uint8Array> {
     const digest = keccak256(concatBytes(utf8(`\x19Ethereum Signed Message:\n${message.length}`), message));

@@ -8,6 +8,7 @@ import { SignerError } from '../../core/errors.ts';
 import { LedgerWallet } from './ledger/ledger-wallet.ts';
 import { LibusbPipe, type LibusbDevice } from './libusb-pipe.ts';
 import type { PacketPipe } from './packet-pipe.ts';
+import { TrezorWallet, type TrezorDriverLike } from './trezor-wallet.ts';
 
 interface KnownDevice {
   vendor: number;
@@ -32,14 +33,30 @@ export interface DeviceUi {
 /** Builds the wallet for one device of a scheme. */
 export type WalletFactory = (url: string, pipe: PacketPipe, ui: DeviceUi) => Wallet & { close(): void };
 
-/**
- * INTEGRATION POINT for Trezor (branch `trezor`, adapters/usb/trezor/): once TrezorDriver is merged, register
- *   trezor: (url, pipe, ui) => new TrezorWallet(url, new TrezorDriver(pipe, ui)),
- * with `import { TrezorDriver } from './trezor/index.ts'` and `import { TrezorWallet } from './trezor-wallet.ts'`.
- */
+/** Wallet factories by URL scheme; Trezor's is added on first sight of a Trezor (see loadTrezorFactory). */
 export const WALLET_FACTORIES: Partial<Record<'ledger' | 'trezor', WalletFactory>> = {
   ledger: (url, pipe) => new LedgerWallet(url, pipe),
 };
+
+let trezorFactory: Promise<WalletFactory | null> | null = null;
+
+/**
+ * INTEGRATION POINT for Trezor: the protocol driver lives in adapters/usb/trezor/ (branch `trezor`). The literal
+ * import lets bun bundle it into the binary when it is there; without it the import fails at run time and Trezor
+ * devices are listed as failed ("driver not included in this build").
+ */
+function loadTrezorFactory(): Promise<WalletFactory | null> {
+  trezorFactory ??= (async () => {
+    try {
+      // @ts-ignore -- adapters/usb/trezor/driver.ts comes from the `trezor` branch and may be absent here
+      const mod = (await import('./trezor/driver.ts')) as { TrezorDriver: new (pipe: PacketPipe, ui: DeviceUi) => TrezorDriverLike };
+      return (url: string, pipe: PacketPipe, ui: DeviceUi) => new TrezorWallet(url, new mod.TrezorDriver(pipe, ui));
+    } catch {
+      return null;
+    }
+  })();
+  return trezorFactory;
+}
 
 export interface UsbDeviceLike {
   busNumber: number;
@@ -152,6 +169,10 @@ export class UsbWallets implements HardwareWallets {
       const url = walletUrl(k.scheme, d);
       seen.add(url);
       if (this.live.has(url)) continue;
+      if (k.scheme === 'trezor' && !WALLET_FACTORIES.trezor) {
+        const f = await loadTrezorFactory();
+        if (f) WALLET_FACTORIES.trezor = f;
+      }
       this.live.set(url, this.attach(url, k, d));
     }
     for (const [url, l] of this.live) {

@@ -2,10 +2,11 @@
 // (one packet the host wrote) and answers `IN <hex>` lines (packets for the host to read) and `END`. Run as
 //   node --import tsx test/support/usb/emulator-main.ts --device ledger|trezor [options]
 // Options: --mnemonic "<words>", --reject-next, --reject-all, --hang-on-sign, --app-version 1.9.0 (Ledger),
-//          --pin 1234, --passphrase <text> (Trezor). The Trezor emulator is loaded only when asked for, so this file
+//          --pin 1234, --passphrase <text>, --model one|T (Trezor). The Trezor emulator is loaded only when asked for, so this file
 //          works on branches where test/support/usb/trezor-emulator.ts does not exist yet.
 import { createInterface } from 'node:readline';
 import { toHexRaw, fromHex } from '../../../core/bytes.ts';
+import { TEST_MNEMONIC } from './hd-keys.ts';
 
 interface Emulator {
   handle(packet: Uint8Array): Uint8Array[];
@@ -28,7 +29,16 @@ async function build(): Promise<Emulator> {
   if (device === 'trezor') {
     const spec = './trezor-emulator.ts';
     const mod = (await import(spec)) as { TrezorEmulator: new (o: Record<string, unknown>) => Emulator };
-    return new mod.TrezorEmulator({ mnemonic, pin: arg('--pin'), passphrase: arg('--passphrase'), rejectNext: flag('--reject-next') });
+    // The device's screen cannot be read across processes: with a PIN, the matrix shows digits in keypad order.
+    const pin = arg('--pin');
+    return new mod.TrezorEmulator({
+      mnemonic: mnemonic ?? TEST_MNEMONIC,
+      pin,
+      fixedPinMatrix: pin !== undefined,
+      passphrase: arg('--passphrase'),
+      rejectNext: flag('--reject-next'),
+      model: arg('--model'),
+    });
   }
   throw new Error(`--device ledger|trezor required (got ${device})`);
 }
