@@ -86,7 +86,10 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     ctx.logger.info('Using CLI as UI-channel');
     const consoleUi = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
     ui = consoleUi;
-    onSigner = (signer) => consoleUi.setAccountSource(() => signer.accounts());
+    onSigner = (signer, _keystore, _approver, hardware) => {
+      consoleUi.setAccountSource(() => signer.accounts());
+      if (hardware) consoleUi.setWalletSource(async () => (await hardware.wallets()).map((w) => ({ url: w.url, status: w.status() })));
+    };
   }
   const daemon = await startDaemon({ ...daemonOptions(ctx, ui), onSigner });
   const status = await daemon.status();

@@ -27,7 +27,8 @@ export function parseDerivationPath(path: string): number[] {
     }
     if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(c)) throw new Error(`invalid component: ${raw}`);
     const n = Number(c);
-    if (!Number.isSafeInteger(n) || n >= 2 ** 32 || n + value >= 2 ** 32) throw new Error(`component ${c} out of allowed range [0, ${HARDENED - 1}]`);
+    const max = 0xffffffff - value;
+    if (!Number.isSafeInteger(n) || n > max) throw new Error(`component ${c} out of allowed range [0, ${max}]`);
     out.push(value + n);
   }
   return out;

@@ -110,6 +110,7 @@ test('Ledger through libusb and umockdev: list-wallets, --nousb, signing checked
     await d.ready(90000);
     c = await GethIpcClient.connect(path, { callTimeoutMs: 120000 });
     assert.ok((await c.call<string[]>('account_list')).map((a) => a.toLowerCase()).includes(ADDR_A));
+    await d.waitFor((o) => /------- Hardware wallets -------\n\* ledger:\/\/0001:0005:00 : Ethereum app v1\.10\.3 online\n/.test(o), 60000, 'the console listing devices');
 
     // Transactions: legacy (EIP-155, chain id 31337: the app's one-byte V is wrong) and 1559; anvil mines both.
     let nonce = anvil ? BigInt((await anvil.rpc('eth_getTransactionCount', [ADDR_A, 'latest'])) as string) : 0n;

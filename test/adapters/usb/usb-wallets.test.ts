@@ -11,7 +11,8 @@ import { toChecksumAddress, toHex, utf8, type Address } from '../../../core/byte
 import { decodeSendTxArgs } from '../../../core/tx.ts';
 import { parseTypedData } from '../../../core/eip712.ts';
 import { defaultMeta } from '../../../core/rpc.ts';
-import { CounterRandom, CountingKdf, ScriptedApprover, silentLogger } from '../../support/fakes.ts';
+import { CounterRandom, CountingKdf, MemoryKeyStore, ScriptedApprover, silentLogger } from '../../support/fakes.ts';
+import { uiServerApi } from '../../../cli/ui-server-api.ts';
 import { LedgerEmulator, type LedgerEmulatorOptions } from '../../support/usb/ledger-emulator.ts';
 import { MemoryPipe } from '../../support/usb/memory-pipe.ts';
 
@@ -200,5 +201,33 @@ describe('Signer through the wallet port with a Ledger attached', () => {
     const other = accounts.find((a) => a.url.startsWith('ledger://0001:0005:00/'))!;
     const sig = await bus.signer.signData(meta, 'text/plain', new MixedcaseAddress(other.address, toChecksumAddress(other.address)), '0x02');
     assert.equal(verifyMessage(Uint8Array.of(2), toHex(sig)).toLowerCase(), other.address);
+  });
+});
+
+describe('clef_listWallets / clef_deriveAccount / clef_openWallet with a device', () => {
+  it('lists the device with its status and accounts, derives by path (pinned or not), reopens', async () => {
+    const bus = fakeBus();
+    bus.plug(dev(0x2c97, 0x4011, 2, 3));
+    const keystore = new MemoryKeyStore();
+    keystore.files.set('/mem/UTC--a', { address: ADDR0, json: '{}' });
+    const api = uiServerApi(bus.signer, keystore, new CountingKdf(), bus.usb);
+    const wallets = await api.listWallets();
+    assert.deepEqual(wallets.map((w) => [w.url, w.status, w.accounts?.length]), [
+      ['keystore:///mem/UTC--a', 'Locked', 1],
+      ['ledger://0002:0003:00', 'Ethereum app v1.10.3 online', 20],
+    ]);
+    const url = 'ledger://0002:0003:00';
+    const a = await api.deriveAccount(url, "m/44'/60'/1'/0/0", false);
+    assert.equal(a.url, "ledger://0002:0003:00/m/44'/60'/1'/0/0");
+    assert.equal((await api.listWallets())[1].accounts?.length, 20, 'not pinned');
+    const b = await api.deriveAccount(url, '0/42', true);
+    assert.equal(b.url, "ledger://0002:0003:00/m/44'/60'/0'/0/0/42");
+    assert.equal((await api.listWallets())[1].accounts?.length, 21, 'pinned');
+    await assert.rejects(api.deriveAccount('keystore:///mem/UTC--a', '0/1', false), /not supported/);
+    await assert.rejects(api.deriveAccount('ledger://9', '0/1', false), /unknown wallet/);
+    await assert.rejects(api.deriveAccount('ledger9', '0/1', false), /protocol scheme missing/);
+    await assert.rejects(api.deriveAccount(url, 'm/x', false), /invalid component: x/);
+    await api.openWallet(url, '');
+    assert.equal((await api.listWallets())[1].status, 'Ethereum app v1.10.3 online');
   });
 });
