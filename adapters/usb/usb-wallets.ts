@@ -245,8 +245,8 @@ export class UsbWallets implements HardwareWallets {
   /** One log line about USB at start-up (clef logged hub failures the same way); false when USB is unusable. */
   async announce(): Promise<boolean> {
     try {
-      const w = await this.wallets();
-      this.logger?.info('USB hardware wallets', { found: w.length });
+      await this.refresh(); // devices open in the background (a Trezor may wait for its PIN)
+      this.logger?.info('USB hardware wallets', { found: this.live.size });
       return true;
     } catch (e) {
       this.logger?.info('USB hardware wallets unavailable', { err: errorMessage(e) });

@@ -154,8 +154,13 @@ test('Ledger through libusb and umockdev: list-wallets, --nousb, signing checked
     await bus.plug('b', 'ledger', 1, 6, emulatorCommand('ledger', ['--mnemonic', MNEMONIC_B]));
     await bus.plug('c', 'ledger', 1, 7, emulatorCommand('ledger', ['--mnemonic', MNEMONIC_C, '--reject-all']));
     await listUntil(c, (l) => l.includes(addrB) && l.includes(addrC) && l.includes(ADDR_A), 'devices b and c');
-    const sigB = await c.call<string>('account_signData', ['text/plain', toChecksumAddress(addrB), '0x0102']);
+    // two devices signing at the same time
+    const [sigB, sigA] = await Promise.all([
+      c.call<string>('account_signData', ['text/plain', toChecksumAddress(addrB), '0x0102']),
+      c.call<string>('account_signData', ['text/plain', from, '0x0304']),
+    ]);
     assert.equal(verifyMessage(Uint8Array.of(1, 2), sigB).toLowerCase(), addrB);
+    assert.equal(verifyMessage(Uint8Array.of(3, 4), sigA).toLowerCase(), ADDR_A);
     await assert.rejects(c.call('account_signData', ['text/plain', toChecksumAddress(addrC), '0x01']), (e: unknown) => {
       assert.ok(e instanceof RpcError);
       assert.equal(e.code, -32000);

@@ -165,14 +165,15 @@ class FakeDevice(UMockdev.IoctlBase):
                 cell.set_ptr(0, urb)
                 client.complete(0, 0)
             elif req == USBDEVFS_DISCARDURB:
-                addr = arg.client_addr
-                for u in list(self.waiting_in):
+                # the argument is the URB's address in the client; a discarded URB is reaped with -ENOENT
+                addr = struct.unpack('<Q', bytes(arg.retrieve())[:8])[0]
+                hit = [u for u in self.waiting_in if u.client_addr == addr]
+                for u in hit:
                     self.waiting_in.remove(u)
                     u.update(4, struct.pack('<i', -ENOENT))
                     u.update(28, struct.pack('<i', 0))
                     self.done.append(u)
-                    break
-                client.complete(0, 0)
+                client.complete(0 if hit else -1, 0 if hit else EINVAL)
             elif req == USBDEVFS_CONNECTINFO:
                 ci = arg.resolve(0, 8)
                 ci.update(0, struct.pack('<IB', 2, 0))
