@@ -257,8 +257,9 @@ export class Signer implements ExternalApi {
       });
       if (!res.approved) throw new RequestDeniedError();
       const ctx: SignContext = { prompt: passwordPrompt.data(addr.checksummed()) };
+      const sign = async () => withVOffset(await this.signPayload(addr.address, p, ctx), vOffsetOf(p));
       if (p.clique && this.ports.cliqueGuard) await this.ports.cliqueGuard.admit(addr.address, p);
-      return withVOffset(await this.signPayload(addr.address, p, ctx), vOffsetOf(p));
+      return await sign();
     } catch (e) {
       approver.showError(errorMessage(e));
       throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
