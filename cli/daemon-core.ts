@@ -12,7 +12,7 @@ import { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
-import type { Approver, Kdf, KeyStore, Logger, SecretStore, Vault } from '../core/ports.ts';
+import type { Approver, HardwareWallets, Kdf, KeyStore, Logger, SecretStore, Vault } from '../core/ports.ts';
 import type { RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
@@ -35,6 +35,8 @@ export interface DaemonOptions {
   chainId: bigint;
   lightKdf: boolean;
   advanced: boolean;
+  /** Look for USB hardware wallets (false with --nousb: the usb addon is never loaded). */
+  usb?: boolean;
   /** Full path of the IPC socket, or null with --ipcdisable. */
   ipcPath: string | null;
   http: { host: string; port: number; vhosts: string[] } | null;
@@ -69,7 +71,7 @@ export interface DaemonOptions {
   /** Wraps slow start-up work (master seed decryption) to show progress on a terminal. */
   progress?: <T>(label: string, work: Promise<T>) => Promise<T>;
   /** Called once the signer exists, before the start-up notification (the console lists its accounts). */
-  onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver) => void;
+  onSigner?: (signer: Signer, keystore: KeyStore, approver: Approver, hardware?: HardwareWallets) => void;
   /** Aborted when a stop was requested (SIGINT/SIGTERM): start-up gives up at the next step, prompts are withdrawn. */
   signal?: AbortSignal;
 }
@@ -262,8 +264,15 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
   }
 
   const keystore = new DirKeyStore(opts.keystore, { logger });
-  const usb = new UsbWallets(logger);
-  const hardware = (await usb.announce()) ? usb : undefined;
+  let hardware: UsbWallets | undefined;
+  if (opts.usb !== false) {
+    // PIN/passphrase prompts go to the approver in front (rules pass input requests on to the UI).
+    const usb = new UsbWallets(logger, { approver: () => approver });
+    if (await usb.announce()) {
+      hardware = usb;
+      usb.watch();
+    }
+  }
   const kdf = opts.kdf ?? new NodeKdf();
   const cliqueGuard = opts.cliqueProtect && vault ? new CliqueGuard(vault.config) : undefined;
   if (opts.cliqueProtect && !vault) logger.warn('Clique protection needs the vault; refusing all clique headers until the seed is unlocked');
@@ -336,7 +345,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
     });
   }
 
-  opts.onSigner?.(signer, keystore, approver);
+  opts.onSigner?.(signer, keystore, approver, hardware);
   approver.onSignerStartup({
     info: {
       intapi_version: INTERNAL_API_VERSION,
@@ -387,6 +396,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
       }
       for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       signer.close();
+      hardware?.close();
       keystore.close();
       if (rules) await rules.close().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
       if (audit) await audit.close();

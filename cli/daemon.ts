@@ -24,6 +24,7 @@ export function daemonOptions(ctx: CliContext, ui: Approver): DaemonOptions {
     chainId: o.chainid,
     lightKdf: o.lightkdf,
     advanced: o.advanced,
+    usb: !o.nousb,
     ipcPath: o.ipcdisable ? null : ipcEndpoint({ ipcpath: o.ipcpath, configdir: o.configdir }, ctx.environment),
     http: o.http
       ? {
@@ -183,18 +184,19 @@ async function runUntilStopped(ctx: CliContext, stop: StopRequest): Promise<void
     // The UI's JSON-RPC lines are read through the shared terminal, so no other reader steals stdin bytes.
     const stdio = new StdioUI({ input: lineSource(ctx.terminal), output: process.stdout, logger: ctx.logger });
     ui = stdio;
-    onSigner = (signer, keystore, approver) => {
+    onSigner = (signer, keystore, approver, hardware) => {
       keystoreOfSigner = keystore;
-      stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf()));
+      stdio.enableServer(uiServerApi(signer, keystore, new NodeKdf(), hardware));
       if (o.stdioUiTest) startUiTest(ctx, approver, signer);
     };
   } else {
     ctx.logger.info('Using CLI as UI-channel');
     const consoleUi = new ConsoleUI(ctx.terminal, { logger: ctx.logger });
     ui = consoleUi;
-    onSigner = (signer, keystore, approver) => {
+    onSigner = (signer, keystore, approver, hardware) => {
       keystoreOfSigner = keystore;
       consoleUi.setAccountSource(() => signer.accounts());
+      if (hardware) consoleUi.setWalletSource(async () => (await hardware.wallets()).map((w) => ({ url: w.url, status: w.status() })));
       // clef ran the UI test against whichever UI was in use; so do we (it was silently ignored here).
       if (o.stdioUiTest) startUiTest(ctx, approver, signer);
     };

@@ -94,6 +94,7 @@ export function resolveOptions(
   o.stdioUi = bool('stdio-ui', o.stdioUi);
   o.stdioUiTest = bool('stdio-ui-test', o.stdioUiTest);
   o.advanced = bool('advanced', o.advanced);
+  o.nousb = bool('nousb', o.nousb);
   o.suppressBootwarn = bool('suppress-bootwarn', o.suppressBootwarn);
   o.password = str('password') ?? o.password;
   o.fourbyteDb = str('4bytedb') ?? o.fourbyteDb;

@@ -46,7 +46,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'configdir', kind: 'string', usage: 'Directory for Clef configuration', defaultText: '$HOME/.clef' },
   { name: 'chainid', kind: 'int64', usage: 'Chain id to use for signing (1=mainnet, 17000=Holesky)', defaultText: '1' },
   { name: 'lightkdf', kind: 'bool', usage: 'Reduce key-derivation RAM & CPU usage at some expense of KDF strength', defaultText: 'false' },
-  { name: 'nousb', kind: 'bool', usage: 'Disables monitoring for and managing USB hardware wallets (deprecated, no effect)', hidden: true },
+  { name: 'nousb', kind: 'bool', usage: 'Disables monitoring for and managing USB hardware wallets', hidden: true },
   { name: 'pcscdpath', kind: 'string', usage: 'Path to the smartcard daemon (pcscd) socket file', defaultText: '/run/pcscd/pcscd.comm' },
   { name: 'http.addr', kind: 'string', usage: 'HTTP-RPC server listening interface', defaultText: 'localhost' },
   {
@@ -260,6 +260,8 @@ export interface ClefOptions {
   stdioUi: boolean;
   stdioUiTest: boolean;
   advanced: boolean;
+  /** --nousb: never load the USB addon nor look for hardware wallets. */
+  nousb: boolean;
   suppressBootwarn: boolean;
   /** geth's `--password` file (one password per line). */
   password: string | null;
@@ -352,6 +354,7 @@ export function defaultOptions(e: Environment): ClefOptions {
     stdioUi: false,
     stdioUiTest: false,
     advanced: false,
+    nousb: false,
     suppressBootwarn: false,
     password: null,
     fourbyteDb: null,

@@ -4,32 +4,56 @@ import { type Address } from '../core/bytes.ts';
 import { SignerError, UnknownAccountError } from '../core/errors.ts';
 import type { Json } from '../core/gojson.ts';
 import { decryptKeyFile } from '../core/keyfile.ts';
-import type { Account, Kdf, KeyStore } from '../core/ports.ts';
+import type { Account, HardwareWallets, Kdf, KeyStore, Wallet } from '../core/ports.ts';
+import { parseDerivationPath } from '../core/hdpath.ts';
+import { errorMessage } from '../core/errors.ts';
 import type { Signer } from '../core/signer.ts';
 import type { UiServerApi, WalletInfo } from '../adapters/ui/stdio.ts';
 import { goStringify } from '../core/gojson.ts';
 
 const noKeystore = () => new SignerError('password based accounts not supported');
 
-/** Builds the UiServerApi over the daemon's keystore and signer. */
-export function uiServerApi(signer: Signer, keystore: KeyStore | null, kdf: Kdf): UiServerApi {
+/** Builds the UiServerApi over the daemon's keystore, hardware wallets and signer. */
+export function uiServerApi(signer: Signer, keystore: KeyStore | null, kdf: Kdf, hardware?: HardwareWallets): UiServerApi {
   const keystoreWallets = async (): Promise<WalletInfo[]> =>
     keystore ? (await keystore.accounts()).map((a) => ({ url: a.url, status: 'Locked', accounts: [{ address: a.address, url: a.url }] })) : [];
-  const findWallet = async (url: string): Promise<WalletInfo> => {
-    if (!url.includes('://') || url.startsWith('://')) throw new SignerError('protocol scheme missing');
-    const w = (await keystoreWallets()).find((x) => x.url === url);
-    if (!w) throw new SignerError('unknown wallet');
-    return w;
+  const devices = async (): Promise<Wallet[]> => (hardware ? await hardware.wallets().catch(() => []) : []);
+  const allWallets = async (): Promise<WalletInfo[]> => {
+    const out = await keystoreWallets();
+    for (const w of await devices()) {
+      const info: WalletInfo = { url: w.url, status: w.status() };
+      if (w.failure()) info.failure = w.failure();
+      if (w.accounts().length > 0) info.accounts = w.accounts();
+      out.push(info);
+    }
+    return out.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
   };
+  /** The wallet with exactly this URL: a device, or null for a keystore wallet. */
+  const findWallet = async (url: string): Promise<Wallet | null> => {
+    if (!url.includes('://') || url.startsWith('://')) throw new SignerError('protocol scheme missing');
+    const device = (await devices()).find((w) => w.url === url);
+    if (device) return device;
+    if (!(await keystoreWallets()).some((x) => x.url === url)) throw new SignerError('unknown wallet');
+    return null;
+  };
+  const wrap = (e: unknown) => (e instanceof SignerError ? e : new SignerError(errorMessage(e)));
   return {
     listAccounts: () => signer.accounts(),
-    listWallets: keystoreWallets,
-    async deriveAccount(url: string): Promise<Account> {
-      await findWallet(url);
-      throw new SignerError('not supported');
+    listWallets: allWallets,
+    async deriveAccount(url: string, path: string, pin: boolean): Promise<Account> {
+      const w = await findWallet(url);
+      let indices: number[];
+      try {
+        indices = parseDerivationPath(path);
+      } catch (e) {
+        throw wrap(e);
+      }
+      if (!w) throw new SignerError('not supported');
+      return w.derive(indices, pin).catch((e: unknown) => Promise.reject(wrap(e)));
     },
-    async openWallet(url: string): Promise<void> {
-      await findWallet(url); // keystore wallets need no opening
+    async openWallet(url: string, passphrase: string): Promise<void> {
+      const w = await findWallet(url); // keystore wallets need no opening
+      if (w) await w.open(passphrase ?? '').catch((e: unknown) => Promise.reject(wrap(e)));
     },
     async importRawKey(privateKey: Uint8Array, password: string): Promise<Account> {
       if (!keystore) throw noKeystore();

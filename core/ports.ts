@@ -115,18 +115,67 @@ export interface KeyStore {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Hardware wallets (USB). Optional: absent or empty on machines without a USB bus.
+// Wallets: who holds a key and signs with it. An account's URL scheme names its backend (`keystore://`,
+// `ledger://`, `trezor://`). Devices sign structured payloads, so the port offers one method per payload kind;
+// a backend that can sign a bare digest (the keystore) also offers signHash. Every signature comes back as
+// R ‖ S ‖ V with V = recovery id 0/1 (the signer applies clef's V offsets).
 // ---------------------------------------------------------------------------------------------------------
 
-export interface HardwareWallet {
-  readonly url: string;
-  status(): string;
-  accounts(): Account[];
-  signHash(address: Address, digest: Uint8Array): Promise<Uint8Array>;
+export type WalletScheme = 'keystore' | 'ledger' | 'trezor';
+
+/** An unsigned transaction as a device needs it (the chain id is the signer's, already resolved). */
+export interface UnsignedTxPayload {
+  /** EIP-2718 type: 0 legacy (EIP-155 when chainId ≠ 0), 1 access list, 2 dynamic fee, 3 blob. */
+  type: number;
+  chainId: bigint;
+  nonce: bigint;
+  to: Address | null;
+  gas: bigint;
+  gasPrice: bigint;
+  maxPriorityFeePerGas: bigint;
+  maxFeePerGas: bigint;
+  value: bigint;
+  data: Uint8Array;
+  accessList: { address: Address; storageKeys: Uint8Array[] }[];
+  /** The bytes whose keccak256 is signed: legacy RLP (with chainId, 0, 0 under EIP-155) or type ‖ RLP. */
+  encoded: Uint8Array;
+  digest: Uint8Array;
 }
 
+/** How a keystore-like backend asks for a password for this request (clef's prompt differs per request kind). */
+export interface SignContext {
+  prompt: UserInputRequest;
+  /** Show a key file decryption failure to the UI (clef does for transactions). */
+  showDecryptError?: boolean;
+}
+
+/** One wallet: a key file, or a device. Methods throw SignerError (or Error) with a message for the caller. */
+export interface Wallet {
+  /** e.g. `keystore:///abs/path`, `ledger://1:5` (bus:address), `trezor://1:7`. */
+  readonly url: string;
+  readonly scheme: WalletScheme;
+  /** clef's status text (`Locked`, `Ethereum app v1.10.3 online`, …). */
+  status(): string;
+  /** Why the wallet failed, or ''. */
+  failure(): string;
+  /** Opens the wallet (a device: connect, check the app, derive the default accounts). */
+  open(passphrase: string): Promise<void>;
+  /** Accounts known in this wallet. */
+  accounts(): Account[];
+  /** Derives the account at `path` (BIP-32 indices) and, with `pin`, keeps it in accounts(). */
+  derive(path: number[], pin: boolean): Promise<Account>;
+  signTransaction(account: Account, tx: UnsignedTxPayload, ctx: SignContext): Promise<Uint8Array>;
+  /** EIP-191 personal message (text/plain): the device adds the prefix. */
+  signPersonal(account: Account, message: Uint8Array, ctx: SignContext): Promise<Uint8Array>;
+  /** EIP-712 by hashes: domain separator and hashStruct(message) (null when the primary type is EIP712Domain). */
+  signTypedData(account: Account, domainHash: Uint8Array, messageHash: Uint8Array | null, ctx: SignContext): Promise<Uint8Array>;
+  /** A bare 32-byte digest; absent where the backend cannot (devices). */
+  signHash?(account: Account, digest: Uint8Array, ctx: SignContext): Promise<Uint8Array>;
+}
+
+/** Device wallets currently attached (optional: absent or empty on machines without a USB bus). */
 export interface HardwareWallets {
-  wallets(): Promise<HardwareWallet[]>;
+  wallets(): Promise<Wallet[]>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

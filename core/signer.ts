@@ -3,11 +3,10 @@
 // Everything the world provides arrives through ports; the approver is clef's UI interface (console, stdio UI,
 // or the rules engine in front of either).
 import { base64 } from '@scure/base';
-import { toChecksumAddress, toHex, toHexRaw, wipe, keccak256, type Address } from './bytes.ts';
-import { InternalError, RequestDeniedError, SignerError, UnknownAccountError, errorMessage } from './errors.ts';
+import { concatBytes, equalBytes, fromUtf8, toChecksumAddress, toHex, toHexRaw, keccak256, utf8, type Address } from './bytes.ts';
+import { RequestDeniedError, SignerError, UnknownAccountError, errorMessage } from './errors.ts';
 import type { Json, MixedcaseAddress } from './gojson.ts';
-import { KeyCache } from './key-cache.ts';
-import { decryptKeyFile } from './keyfile.ts';
+import { KeystoreKeys, KeystoreWallet } from './keystore-wallet.ts';
 import { createAccount, storeKey, type KeyWriter } from './accounts.ts';
 import type {
   Account,
@@ -20,10 +19,12 @@ import type {
   NameValueType,
   Random,
   SecretStore,
+  SignContext,
   SignTransactionResult,
   ValidationInfo,
+  Wallet,
 } from './ports.ts';
-import { signDigest } from './secp256k1.ts';
+import { recoverAddress } from './secp256k1.ts';
 import { decodeSendTxArgs, encodeSendTxArgs, signTransaction, type SendTxArgs } from './tx.ts';
 import { rejectIfWarnings, validateTransaction } from './validate.ts';
 import type { FourByteDb } from './fourbyte.ts';
@@ -82,12 +83,15 @@ const passwordPrompt = {
 
 /** The signer: clef's SignerAPI. */
 export class Signer implements ExternalApi {
-  private readonly cache = new KeyCache();
+  private readonly keys: KeystoreKeys | null;
 
   constructor(
     private readonly ports: SignerPorts,
     private readonly config: SignerConfig,
-  ) {}
+  ) {
+    const { keystore, kdf, approver, credentials } = ports;
+    this.keys = keystore ? new KeystoreKeys({ keystore, kdf, approver, credentials }, () => this.config.cacheKeys) : null;
+  }
 
   /** Current chain id (the stdio UI may change it with clef_setChainId). */
   get chainId(): bigint {
@@ -100,12 +104,12 @@ export class Signer implements ExternalApi {
 
   /** Zeroes every cached key (shutdown, or when the vault goes away). */
   close(): void {
-    this.cache.clear();
+    this.keys?.cache.clear();
   }
 
   /** Number of keys held decrypted in memory (for readiness reporting). */
   get cachedKeys(): number {
-    return this.cache.size;
+    return this.keys?.cache.size ?? 0;
   }
 
   async version(_meta: Meta): Promise<string> {
@@ -176,15 +180,21 @@ export class Signer implements ExternalApi {
     if (!res.approved) throw new RequestDeniedError();
     const tx = approvedArgs ?? decodeSendTxArgs({});
     const from = tx.from.address;
-    const checksummed = toChecksumAddress(from);
-    const result = await this.withKey(from, passwordPrompt.tx(checksummed), async (priv) => {
+    const ctx: SignContext = { prompt: passwordPrompt.tx(toChecksumAddress(from)), showDecryptError: true };
+    const { wallet, account } = await this.findWallet(from);
+    // Key-file errors were shown (or, for a failed prompt, deliberately not) where they arose, as clef does.
+    let keystoreError: unknown = null;
+    const result = await signTransaction(tx, this.config.chainId, async (digest, payload) => {
       try {
-        return await signTransaction(tx, this.config.chainId, async (digest) => signDigest(priv, digest));
+        return checkDeviceSignature(wallet, account.address, digest, await wallet.signTransaction(account, payload, ctx));
       } catch (e) {
-        this.ports.approver.showError(errorMessage(e));
-        throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+        if (wallet.scheme === 'keystore') keystoreError = e;
+        throw e;
       }
-    }, true);
+    }).catch((e: unknown) => {
+      if (e !== keystoreError) this.ports.approver.showError(errorMessage(e));
+      throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+    });
     this.ports.approver.onApprovedTx(result);
     return result;
   }
@@ -247,13 +257,8 @@ export class Signer implements ExternalApi {
         meta,
       });
       if (!res.approved) throw new RequestDeniedError();
-      const checksummed = addr.checksummed();
-      const sign = () =>
-        this.withKey(addr.address, passwordPrompt.data(checksummed), async (priv) => {
-          const sig = signDigest(priv, p.hash);
-          if (!p.clique) sig[64] += 27;
-          return sig;
-        });
+      const ctx: SignContext = { prompt: passwordPrompt.data(addr.checksummed()) };
+      const sign = async () => withVOffset(await this.signPayload(addr.address, p, ctx), vOffsetOf(p));
       // --clique-protect wraps the signing itself: a failed signing records nothing, a made one is recorded first
       if (p.clique && this.ports.cliqueGuard) return await this.ports.cliqueGuard.admit(addr.address, p, sign);
       return await sign();
@@ -263,64 +268,93 @@ export class Signer implements ExternalApi {
     }
   }
 
-  /**
-   * Finds the account's key file, obtains its password (vault first, then the approver) and runs `use` with the
-   * decrypted key. Keys unlocked with a vault password stay cached; typed passwords never are.
-   */
-  private async withKey<T>(
-    address: Address,
-    ask: { title: string; prompt: string; isPassword: boolean },
-    use: (priv: Uint8Array) => Promise<T>,
-    showDecryptError = false,
-  ): Promise<T> {
+  /** The wallet holding `address`: the keystore first (its errors name duplicates), then attached devices. */
+  private async findWallet(address: Address): Promise<{ wallet: Wallet; account: Account }> {
     const ks = this.ports.keystore;
-    if (!ks) throw new UnknownAccountError();
-    const entry = await ks.find(address);
-    const cached = this.config.cacheKeys ? this.cache.get(address, entry.path) : undefined;
-    if (cached) return use(cached);
-
-    const stored = await this.storedPassword(address);
-    const decrypt = async (password: string) => {
+    if (ks && this.keys && (await ks.accounts()).some((e) => e.address === address)) {
+      const entry = await ks.find(address);
+      return { wallet: new KeystoreWallet(entry, this.keys), account: { address, url: entry.url } };
+    }
+    if (this.ports.hardware) {
+      let wallets: Wallet[] = [];
       try {
-        return await decryptKeyFile(await ks.read(entry.path), password, this.ports.kdf, address);
+        wallets = await this.ports.hardware.wallets();
       } catch (e) {
-        if (showDecryptError) this.ports.approver.showError(errorMessage(e));
-        throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+        this.ports.logger.debug('Hardware wallets unavailable', { err: errorMessage(e) });
       }
-    };
-    if (stored !== null && this.config.cacheKeys) {
-      const key = await this.cache.load(address, entry.path, () => decrypt(stored));
-      return use(key);
-    }
-    let password = stored;
-    if (password === null) {
-      try {
-        ({ text: password } = await this.ports.approver.onInputRequired(ask));
-      } catch {
-        throw new InternalError();
+      for (const wallet of wallets) {
+        const account = wallet.accounts().find((a) => a.address === address);
+        if (account) return { wallet, account };
       }
     }
-    const priv = await decrypt(password);
-    try {
-      return await use(priv);
-    } finally {
-      wipe(priv);
+    if (ks && this.keys) {
+      const entry = await ks.find(address); // throws unknown account (or a fresh file appeared)
+      return { wallet: new KeystoreWallet(entry, this.keys), account: { address, url: entry.url } };
     }
+    throw new UnknownAccountError();
   }
 
-  /** The vault's password for an account: checksummed key, then the pre-1.9 lowercase key (compatible extension). */
-  private async storedPassword(address: Address): Promise<string | null> {
-    const store = this.ports.credentials;
-    if (!store) return null;
-    for (const key of [toChecksumAddress(address), address]) {
-      try {
-        return await store.get(key);
-      } catch {
-        // not stored (or unreadable): fall back to asking
-      }
-    }
-    return null;
+  /** Signs a prepared sign-data payload with the wallet of `address`, by the payload kind the wallet understands. */
+  private async signPayload(address: Address, p: PreparedSignData, ctx: SignContext): Promise<Uint8Array> {
+    const { wallet, account } = await this.findWallet(address);
+    let sig: Uint8Array;
+    const personal = p.contentType === 'text/plain' ? personalMessage(p.rawData) : null;
+    const typed = p.contentType === 'data/typed' ? typedHashes(p.rawData) : null;
+    if (personal) sig = await wallet.signPersonal(account, personal, ctx);
+    else if (typed) sig = await wallet.signTypedData(account, typed.domain, typed.message, ctx);
+    else if (wallet.signHash) sig = await wallet.signHash(account, p.hash, ctx);
+    else throw new SignerError(`${wallet.scheme} wallets cannot sign ${p.contentType} data: the device signs only transactions, text/plain and data/typed`);
+    return checkDeviceSignature(wallet, address, p.hash, sig);
   }
+}
+
+/** The V offset a prepared payload carries: clique signatures keep V 0/1, every other kind gets V + 27. */
+function vOffsetOf(p: PreparedSignData): number {
+  return p.clique ? 0 : 27;
+}
+
+function withVOffset(sig: Uint8Array, offset: number): Uint8Array {
+  const out = sig.slice();
+  out[64] += offset;
+  return out;
+}
+
+/**
+ * A device's signature must recover to the account; a device reporting the wrong parity is corrected (some
+ * app versions send V truncated to one byte). The keystore signs locally and is trusted as before.
+ */
+function checkDeviceSignature(wallet: Wallet, address: Address, digest: Uint8Array, sig: Uint8Array): Uint8Array {
+  if (wallet.scheme === 'keystore') return sig;
+  if (sig.length !== 65) throw new SignerError(`${wallet.scheme}: invalid signature length ${sig.length}`);
+  for (const parity of [sig[64] & 1, (sig[64] & 1) ^ 1]) {
+    const candidate = concatBytes(sig.subarray(0, 64), Uint8Array.of(parity));
+    try {
+      if (recoverAddress(digest, candidate) === address) return candidate;
+    } catch {
+      // not a valid signature with this parity
+    }
+  }
+  throw new SignerError(`${wallet.scheme}: the device returned a signature that does not recover to ${toChecksumAddress(address)}`);
+}
+
+const PERSONAL_PREFIX = utf8('\x19Ethereum Signed Message:\n');
+
+/** The message inside text/plain raw data (`\x19Ethereum Signed Message:\n<len><message>`), or null. */
+function personalMessage(raw: Uint8Array): Uint8Array | null {
+  if (raw.length < PERSONAL_PREFIX.length || !equalBytes(raw.subarray(0, PERSONAL_PREFIX.length), PERSONAL_PREFIX)) return null;
+  const rest = raw.subarray(PERSONAL_PREFIX.length);
+  for (let digits = 1; digits <= Math.min(10, rest.length); digits++) {
+    const len = fromUtf8(rest.subarray(0, digits));
+    if (!/^(0|[1-9][0-9]*)$/.test(len)) break;
+    if (Number(len) === rest.length - digits) return rest.slice(digits);
+  }
+  return null;
+}
+
+/** Domain and message hashes of EIP-712 raw data (`0x19 0x01 ‖ domain ‖ message?`), or null. */
+function typedHashes(raw: Uint8Array): { domain: Uint8Array; message: Uint8Array | null } | null {
+  if ((raw.length !== 66 && raw.length !== 34) || raw[0] !== 0x19 || raw[1] !== 0x01) return null;
+  return { domain: raw.slice(2, 34), message: raw.length === 66 ? raw.slice(34, 66) : null };
 }
 
 /** EIP-712 through the data/typed content type. */

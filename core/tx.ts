@@ -15,7 +15,7 @@ import {
 } from './bytes.ts';
 import { SignerError, ValidationError } from './errors.ts';
 import { jsonKind, isJsonObject, jsonBytes, jsonFixed, jsonQuantity, MixedcaseAddress, unmarshalError, type Json, type JsonObject } from './gojson.ts';
-import type { SignTransactionResult } from './ports.ts';
+import type { SignTransactionResult, UnsignedTxPayload } from './ports.ts';
 
 /** One EIP-2930 access-list entry. */
 export interface AccessTuple {
@@ -385,22 +385,38 @@ function legacyFields(tx: UnsignedTx): RlpItem[] {
 export async function signTransaction(
   a: SendTxArgs,
   chainId: bigint,
-  signHash: (digest: Uint8Array) => Promise<Uint8Array>,
+  signHash: (digest: Uint8Array, payload: UnsignedTxPayload) => Promise<Uint8Array>,
 ): Promise<SignTransactionResult> {
   const tx = toUnsigned(a);
-  let digest: Uint8Array;
+  let encoded: Uint8Array;
   if (tx.type === 0) {
     const fields = legacyFields(tx);
-    digest = keccak256(rlp(chainId !== 0n ? [...fields, int(chainId), int(0n), int(0n)] : fields));
+    encoded = rlp(chainId !== 0n ? [...fields, int(chainId), int(0n), int(0n)] : fields);
   } else {
     // go-ethereum hashes with the signer's chain id and checks the transaction's own id afterwards.
-    digest = keccak256(concatBytes(Uint8Array.of(tx.type), rlp(typedFields({ ...tx, chainId }))));
+    encoded = concatBytes(Uint8Array.of(tx.type), rlp(typedFields({ ...tx, chainId })));
   }
+  const digest = keccak256(encoded);
   // go-ethereum notices a foreign chain id only after signing; checking first spares a hardware prompt.
   if (tx.type !== 0 && tx.chainId !== 0n && tx.chainId !== chainId) {
     throw new SignerError(`invalid chain id for signer: have ${tx.chainId} want ${chainId}`);
   }
-  const sig = await signHash(digest);
+  const payload: UnsignedTxPayload = {
+    type: tx.type,
+    chainId,
+    nonce: tx.nonce,
+    to: tx.to,
+    gas: tx.gas,
+    gasPrice: tx.gasPrice,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    maxFeePerGas: tx.maxFeePerGas,
+    value: tx.value,
+    data: tx.input,
+    accessList: tx.accessList.map((t) => ({ address: t.address, storageKeys: t.storageKeys })),
+    encoded,
+    digest,
+  };
+  const sig = await signHash(digest, payload);
   if (sig.length !== 65 || sig[64] > 1) throw new SignerError('invalid signature: want 65 bytes R ‖ S ‖ V with V 0/1');
   const r = BigInt(toHex(sig.subarray(0, 32)));
   const s = BigInt(toHex(sig.subarray(32, 64)));

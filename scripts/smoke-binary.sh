@@ -28,6 +28,10 @@ printf 'function ApproveListing(){ return "Approve" }\n' >rules.js
 grep -q 'Ruleset attestation updated' attest.out && say "attest ok"
 "$bin" --suppress-bootwarn --keystore ./ks list-accounts | grep -qi "${addr#0x}" && say "list-accounts shows the account"
 
+usbout=$("$bin" --suppress-bootwarn --keystore ./ks --loglevel 5 list-wallets 2>&1)
+if echo "$usbout" | grep -q 'USB hardware wallets unavailable'; then echo "$usbout" >&2; echo "the embedded usb addon did not load" >&2; exit 1; fi
+say "usb addon loads without node_modules (list-wallets)"
+
 # The daemon: master password from the signer-secret file, stdin closed, rules attested.
 "$bin" --suppress-bootwarn --configdir ./clef --keystore ./ks --signersecret ./masterpw.txt --rules rules.js --auditlog audit.log >daemon.out 2>&1 </dev/null &
 pid=$!

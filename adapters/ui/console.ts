@@ -79,6 +79,13 @@ export class ConsoleUI implements Approver {
     this.accountSource = source;
   }
 
+  private walletSource?: () => Promise<{ url: string; status: string }[]>;
+
+  /** Hardware wallets to show with their status after the start-up account listing. */
+  setWalletSource(source: () => Promise<{ url: string; status: string }[]>): void {
+    this.walletSource = source;
+  }
+
   /** `--------- Transaction request-------------` … `Approve? [y/N]:`; approval returns the request's tx unchanged. */
   approveTx(req: SignTxRequest, signal?: CancelSignal): Promise<SignTxResponse> {
     return this.exclusive(signal, async () => {
@@ -153,7 +160,21 @@ export class ConsoleUI implements Approver {
     let out = '\n------- Signer info -------\n';
     for (const [k, v] of Object.entries(info.info)) out += `* ${k} : ${v}\n`;
     this.terminal.write(out);
-    void this.showAccounts();
+    void this.showAccounts().then(() => this.showWallets());
+  }
+
+  /** `------- Hardware wallets -------` with each device's status; nothing when none is attached. */
+  async showWallets(): Promise<void> {
+    if (!this.walletSource) return;
+    try {
+      const wallets = await this.walletSource();
+      if (wallets.length === 0) return;
+      let out = '\n------- Hardware wallets -------\n';
+      for (const w of wallets) out += `* ${w.url} : ${w.status}\n`;
+      this.terminal.write(out);
+    } catch (err) {
+      this.logger?.error('Error listing hardware wallets', { err: errorMessage(err) });
+    }
   }
 
   /** The start-up account listing (at most 20 lines); never rejects, failures are logged. */

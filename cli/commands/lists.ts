@@ -4,7 +4,8 @@
 // go to stderr, as they do whenever stdout is not a terminal).
 import { statSync } from 'node:fs';
 import { toChecksumAddress } from '../../core/bytes.ts';
-import type { KeyFileEntry } from '../../core/ports.ts';
+import { errorMessage } from '../../core/errors.ts';
+import type { Account, KeyFileEntry } from '../../core/ports.ts';
 import type { CliContext } from '../context.ts';
 import { openKeystore, rejectExtraArgs } from './common.ts';
 
@@ -25,11 +26,40 @@ async function scan(ctx: CliContext): Promise<KeyFileEntry[]> {
   }
 }
 
-/** list-accounts: `<checksummed address> (<url>)` per account; --json: `[{"address","url"}…]` (lowercase address). */
+interface WalletLine {
+  url: string;
+  status: string;
+  failure: string;
+  accounts: Account[];
+}
+
+/** Attached hardware wallets, opened (accounts derived); none with --nousb or without a usable USB bus. */
+async function devices(ctx: CliContext): Promise<WalletLine[]> {
+  if (ctx.options.nousb) return [];
+  const { UsbWallets } = await import('../../adapters/usb/usb-wallets.ts');
+  const usb = new UsbWallets(ctx.logger);
+  try {
+    return (await usb.wallets()).map((w) => ({ url: w.url, status: w.status(), failure: w.failure(), accounts: w.accounts() }));
+  } catch (e) {
+    ctx.logger.debug('USB hardware wallets unavailable', { err: errorMessage(e) });
+    return [];
+  } finally {
+    usb.close();
+  }
+}
+
+const byUrl = <T extends { url: string }>(a: T, b: T) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0);
+
+/**
+ * list-accounts: `<checksummed address> (<url>)` per account of every wallet (keystore and hardware);
+ * --json: `[{"address","url"}…]` (lowercase address).
+ */
 export async function runAccounts(ctx: CliContext): Promise<void> {
   rejectExtraArgs(ctx.args, 0);
   await ctx.initialize();
-  const accounts = await scan(ctx);
+  const accounts: Account[] = (await scan(ctx)).map((a) => ({ address: a.address, url: a.url }));
+  for (const w of await devices(ctx)) accounts.push(...w.accounts);
+  accounts.sort(byUrl);
   if (ctx.options.json) {
     ctx.stdout(`${JSON.stringify(accounts.map((a) => ({ address: a.address, url: a.url })), null, 2)}\n`);
     return;
@@ -41,23 +71,26 @@ export async function runAccounts(ctx: CliContext): Promise<void> {
 }
 
 /**
- * list-wallets: one keystore wallet per key file, status `Locked` and an empty failure;
- * --json: `[{"url","status","accounts":[{"address","url"}]}…]`.
+ * list-wallets: one keystore wallet per key file (status `Locked`, empty failure), then attached devices;
+ * --json: `[{"url","status","accounts":[{"address","url"}]}…]` (plus `failure` where a device has one).
  */
 export async function runWallets(ctx: CliContext): Promise<void> {
   rejectExtraArgs(ctx.args, 0);
   await ctx.initialize();
-  const accounts = await scan(ctx);
+  const wallets: WalletLine[] = (await scan(ctx)).map((a) => ({ url: a.url, status: 'Locked', failure: '', accounts: [{ address: a.address, url: a.url }] }));
+  wallets.push(...(await devices(ctx)));
+  wallets.sort(byUrl);
   if (ctx.options.json) {
-    const wallets = accounts.map((a) => ({ url: a.url, status: 'Locked', accounts: [{ address: a.address, url: a.url }] }));
-    ctx.stdout(`${JSON.stringify(wallets, null, 2)}\n`);
+    const json = wallets.map((w) => ({ url: w.url, status: w.status, ...(w.failure ? { failure: w.failure } : {}), accounts: w.accounts }));
+    ctx.stdout(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
-  let out = accounts.length === 0 ? '\nThere are no wallets.\n' : '';
+  let out = wallets.length === 0 ? '\nThere are no wallets.\n' : '';
   out += '\n';
-  accounts.forEach((a, i) => {
-    out += `- Wallet ${i} at ${a.url} (Locked )\n`;
-    out += `  -Account 0: ${toChecksumAddress(a.address)} (${a.url})\n\n`;
+  wallets.forEach((w, i) => {
+    out += `- Wallet ${i} at ${w.url} (${w.status} ${w.failure})\n`;
+    w.accounts.forEach((a, j) => (out += `  -Account ${j}: ${toChecksumAddress(a.address)} (${a.url})\n`));
+    out += '\n';
   });
   ctx.stdout(out);
 }
