@@ -1,65 +1,17 @@
-// A Trezor as a Wallet, over the protocol driver of adapters/usb/trezor/ (written separately: Initialize/Features,
-// EthereumGetAddress, EthereumSignTx/EIP1559, EthereumSignMessage, EthereumSignTypedHash, PIN and passphrase through
-// the UI). This file knows the driver only by the agreed method names; it normalises the driver's answers (address
-// as a string or {address}; signatures as R ‖ S ‖ V bytes or {v, r, s}) and checks every signature by recovery.
-import { bytesToBigInt, bigIntToBytes, concatBytes, fromHex, keccak256, utf8, type Address } from '../../core/bytes.ts';
+// A Trezor as a Wallet, over the protocol driver of adapters/usb/trezor/ (Initialize/Features, EthereumGetAddress,
+// EthereumSignTx/EIP1559, EthereumSignMessage, EthereumSignTypedHash, PIN and passphrase through the UI): accounts
+// by self-derivation, one request at a time, and every signature checked against the account by recovery.
+import { concatBytes, keccak256, utf8, type Address } from '../../core/bytes.ts';
 import { SignerError, errorMessage } from '../../core/errors.ts';
 import { DEFAULT_BASE_PATH, formatDerivationPath } from '../../core/hdpath.ts';
 import type { Account, UnsignedTxPayload, Wallet } from '../../core/ports.ts';
 import { recoverAddress } from '../../core/secp256k1.ts';
+import type { TrezorDriver, TrezorTx } from './trezor/driver.ts';
 
-/** The agreed surface of adapters/usb/trezor's TrezorDriver. */
-export interface TrezorDriverLike {
-  init(): Promise<unknown>;
-  getAddress(path: number[]): Promise<unknown>;
-  /** The driver's TrezorTx: legacy (type 0, gasPrice) or EIP-1559 (type 2, fees and access list). */
-  signTx(path: number[], tx: TrezorTxLike): Promise<unknown>;
-  signMessage(path: number[], msg: Uint8Array): Promise<unknown>;
-  signTypedHash(path: number[], domainHash: Uint8Array, messageHash: Uint8Array | null): Promise<unknown>;
-}
+/** What the wallet needs of the protocol driver (adapters/usb/trezor/driver.ts); tests may pass a stand-in. */
+export type TrezorDriverLike = Pick<TrezorDriver, 'init' | 'getAddress' | 'signTx' | 'signMessage' | 'signTypedHash'>;
 
 const SELF_DERIVE = 10;
-
-/** The transaction shape adapters/usb/trezor's driver takes. */
-export type TrezorTxLike =
-  | { type: 0; chainId: bigint; nonce: bigint; gas: bigint; to: Address | null; value: bigint; data: Uint8Array; gasPrice: bigint }
-  | {
-      type: 2;
-      chainId: bigint;
-      nonce: bigint;
-      gas: bigint;
-      to: Address | null;
-      value: bigint;
-      data: Uint8Array;
-      maxFeePerGas: bigint;
-      maxPriorityFeePerGas: bigint;
-      accessList: { address: Address; storageKeys: Uint8Array[] }[];
-    };
-
-function bytesOf(x: unknown): Uint8Array {
-  if (x instanceof Uint8Array) return x;
-  if (typeof x === 'string') return fromHex(x.startsWith('0x') ? x : '0x' + x);
-  if (typeof x === 'bigint') return bigIntToBytes(x, 32);
-  throw new Error('trezor: unexpected signature component');
-}
-
-/** R ‖ S candidates from whatever shape the driver returns. */
-function rsOf(sig: unknown): Uint8Array {
-  if (sig instanceof Uint8Array && sig.length >= 64) return sig.subarray(0, 64);
-  const o = sig as { r?: unknown; s?: unknown; signature?: unknown };
-  if (o && o.signature !== undefined) return rsOf(bytesOf(o.signature));
-  if (o && o.r !== undefined && o.s !== undefined) {
-    const pad = (b: Uint8Array) => bigIntToBytes(bytesToBigInt(b), 32);
-    return concatBytes(pad(bytesOf(o.r)), pad(bytesOf(o.s)));
-  }
-  throw new Error('trezor: unexpected signature shape');
-}
-
-function addressOf(x: unknown): Address {
-  const s = typeof x === 'string' ? x : (x as { address?: unknown })?.address;
-  if (typeof s !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(s)) throw new Error('trezor: malformed address from the device');
-  return s.toLowerCase() as Address;
-}
 
 export class TrezorWallet implements Wallet {
   readonly scheme = 'trezor' as const;
@@ -114,7 +66,7 @@ export class TrezorWallet implements Wallet {
   }
 
   private async deriveLocked(path: number[]): Promise<Account> {
-    const address = addressOf(await this.driver.getAddress(path));
+    const address = await this.driver.getAddress(path);
     const existing = this.derived.get(address);
     if (existing) return existing.account;
     const account = { address, url: `${this.url}/${formatDerivationPath(path)}` };
@@ -125,17 +77,17 @@ export class TrezorWallet implements Wallet {
   derive(path: number[], pin: boolean): Promise<Account> {
     return this.exclusive(async () => {
       if (pin) return this.deriveLocked(path);
-      return { address: addressOf(await this.driver.getAddress(path)), url: `${this.url}/${formatDerivationPath(path)}` };
+      return { address: await this.driver.getAddress(path), url: `${this.url}/${formatDerivationPath(path)}` };
     });
   }
 
-  private async sign(account: Account, digest: Uint8Array, f: (path: number[]) => Promise<unknown>): Promise<Uint8Array> {
+  private async sign(account: Account, digest: Uint8Array, f: (path: number[]) => Promise<Uint8Array>): Promise<Uint8Array> {
     const d = this.derived.get(account.address);
     if (!d) throw new SignerError('unknown account');
     return this.exclusive(async () => {
       let rs: Uint8Array;
       try {
-        rs = rsOf(await f(d.path));
+        rs = (await f(d.path)).subarray(0, 64);
       } catch (e) {
         throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
       }
@@ -157,11 +109,11 @@ export class TrezorWallet implements Wallet {
       return Promise.reject(new SignerError('Trezor devices cannot sign EIP-2930 (type 1) access-list transactions; add maxFeePerGas to send an EIP-1559 transaction with the same access list'));
     }
     const common = { chainId: tx.chainId, nonce: tx.nonce, gas: tx.gas, to: tx.to, value: tx.value, data: tx.data };
-    const t: TrezorTxLike =
+    const t: TrezorTx =
       tx.type === 0
         ? { type: 0, ...common, gasPrice: tx.gasPrice }
         : { type: 2, ...common, maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, accessList: tx.accessList };
-    return this.sign(account, tx.digest, (path) => this.driver.signTx(path, t));
+    return this.sign(account, tx.digest, async (path) => (await this.driver.signTx(path, t)).signature);
   }
   signPersonal(account: Account, message: Uint8Array): Promise<Uint8Array> {
     const digest = keccak256(concatBytes(utf8(`\x19Ethereum Signed Message:\n${message.length}`), message));

@@ -8,7 +8,8 @@ import { SignerError } from '../../core/errors.ts';
 import { LedgerWallet } from './ledger/ledger-wallet.ts';
 import { LibusbPipe, type LibusbDevice } from './libusb-pipe.ts';
 import type { PacketPipe } from './packet-pipe.ts';
-import { TrezorWallet, type TrezorDriverLike } from './trezor-wallet.ts';
+import { TrezorWallet } from './trezor-wallet.ts';
+import { TrezorDriver } from './trezor/driver.ts';
 
 interface KnownDevice {
   vendor: number;
@@ -33,30 +34,11 @@ export interface DeviceUi {
 /** Builds the wallet for one device of a scheme. */
 export type WalletFactory = (url: string, pipe: PacketPipe, ui: DeviceUi) => Wallet & { close(): void };
 
-/** Wallet factories by URL scheme; Trezor's is added on first sight of a Trezor (see loadTrezorFactory). */
-export const WALLET_FACTORIES: Partial<Record<'ledger' | 'trezor', WalletFactory>> = {
+/** Wallet factories by URL scheme. */
+export const WALLET_FACTORIES: Record<'ledger' | 'trezor', WalletFactory> = {
   ledger: (url, pipe) => new LedgerWallet(url, pipe),
+  trezor: (url, pipe, ui) => new TrezorWallet(url, new TrezorDriver(pipe, ui)),
 };
-
-let trezorFactory: Promise<WalletFactory | null> | null = null;
-
-/**
- * INTEGRATION POINT for Trezor: the protocol driver lives in adapters/usb/trezor/ (branch `trezor`). The literal
- * import lets bun bundle it into the binary when it is there; without it the import fails at run time and Trezor
- * devices are listed as failed ("driver not included in this build").
- */
-function loadTrezorFactory(): Promise<WalletFactory | null> {
-  trezorFactory ??= (async () => {
-    try {
-      // @ts-ignore -- adapters/usb/trezor/driver.ts comes from the `trezor` branch and may be absent here
-      const mod = (await import('./trezor/driver.ts')) as { TrezorDriver: new (pipe: PacketPipe, ui: DeviceUi) => TrezorDriverLike };
-      return (url: string, pipe: PacketPipe, ui: DeviceUi) => new TrezorWallet(url, new mod.TrezorDriver(pipe, ui));
-    } catch {
-      return null;
-    }
-  })();
-  return trezorFactory;
-}
 
 export interface UsbDeviceLike {
   busNumber: number;
@@ -169,10 +151,6 @@ export class UsbWallets implements HardwareWallets {
       const url = walletUrl(k.scheme, d);
       seen.add(url);
       if (this.live.has(url)) continue;
-      if (k.scheme === 'trezor' && !WALLET_FACTORIES.trezor) {
-        const f = await loadTrezorFactory();
-        if (f) WALLET_FACTORIES.trezor = f;
-      }
       this.live.set(url, this.attach(url, k, d));
     }
     for (const [url, l] of this.live) {

@@ -1,10 +1,10 @@
 // The issue's "done when", with a fake Ledger and a fake Trezor attached through umockdev and the real libusb: both
 // show in list-wallets, the daemon lists their accounts, the Trezor asks for its PIN through the UI
 // (ui_onInputRequired; here the console UI on stdin), and legacy + 1559 transactions, text/plain and EIP-712 from
-// the Trezor recover to its address. Skips until adapters/usb/trezor (branch `trezor`) is merged.
+// the Trezor recover to its address.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transaction, TypedDataEncoder, recoverAddress, verifyMessage } from 'ethers';
@@ -15,8 +15,7 @@ import { GethIpcClient, gethSendTxArgs } from '../support/ipc-client.ts';
 import { HdKeys, HARDENED } from '../support/usb/hd-keys.ts';
 import { UmockdevBus, emulatorCommand, umockdevSkip } from '../support/usb/umockdev-bus.ts';
 
-const driverPresent = existsSync(join(repoRoot, 'adapters', 'usb', 'trezor', 'driver.ts')) && existsSync(join(repoRoot, 'test', 'support', 'usb', 'trezor-emulator.ts'));
-const skip = umockdevSkip() || (driverPresent ? false : 'adapters/usb/trezor (branch trezor) not merged here yet');
+const skip = umockdevSkip();
 const MNEMONIC_T = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const ADDR_T = new HdKeys(MNEMONIC_T).key([44 + HARDENED, 60 + HARDENED, HARDENED, 0, 0]).address;
 const ADDR_L = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';

@@ -14,7 +14,8 @@ import { defaultMeta } from '../../../core/rpc.ts';
 import { CounterRandom, CountingKdf, MemoryKeyStore, ScriptedApprover, silentLogger } from '../../support/fakes.ts';
 import { uiServerApi } from '../../../cli/ui-server-api.ts';
 import { LedgerEmulator, type LedgerEmulatorOptions } from '../../support/usb/ledger-emulator.ts';
-import { MemoryPipe } from '../../support/usb/memory-pipe.ts';
+import { MemoryPipe, type PacketDevice } from '../../support/usb/memory-pipe.ts';
+import { TrezorEmulator } from '../../support/usb/trezor-emulator.ts';
 
 const ADDR0 = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as Address;
 const meta = { ...defaultMeta(), scheme: 'ipc' };
@@ -24,14 +25,14 @@ const dev = (idVendor: number, idProduct: number, busNumber = 1, deviceAddress =
   deviceDescriptor: { idVendor, idProduct },
 });
 
-/** A fake bus: devices can be plugged and unplugged; each Ledger is answered by its own emulator. */
+/** A fake bus: devices can be plugged and unplugged; each is answered by its own emulator (a Ledger by default). */
 function fakeBus() {
   const attached: UsbDeviceLike[] = [];
   const pipes = new Map<UsbDeviceLike, MemoryPipe>();
-  const emulators = new Map<UsbDeviceLike, LedgerEmulator>();
-  const plug = (d: UsbDeviceLike, opts: LedgerEmulatorOptions = {}) => {
+  const emulators = new Map<UsbDeviceLike, PacketDevice>();
+  const plug = (d: UsbDeviceLike, opts: LedgerEmulatorOptions = {}, device: PacketDevice = new LedgerEmulator(opts)) => {
     attached.push(d);
-    emulators.set(d, new LedgerEmulator(opts));
+    emulators.set(d, device);
   };
   const unplug = (d: UsbDeviceLike) => {
     attached.splice(attached.indexOf(d), 1);
@@ -85,12 +86,15 @@ describe('USB wallets: enumeration and hot-plug', () => {
     assert.deepEqual(await bus.signer.accounts(), []);
   });
 
-  it('a Trezor without its driver in the build is listed as failed, with no accounts', async () => {
+  it('a Trezor is opened through its driver: accounts self-derived, a personal message recovers to its address', async () => {
     const bus = fakeBus();
-    bus.plug(dev(0x1209, 0x53c1, 1, 9));
+    bus.plug(dev(0x1209, 0x53c1, 1, 9), {}, new TrezorEmulator({ mnemonic: 'test test test test test test test test test test test junk' }));
     const [w] = await bus.usb.wallets();
     assert.equal(w.url, 'trezor://0001:0009:00');
-    assert.match(w.status(), /^Failed: Trezor: driver not included in this build$|online/);
+    assert.equal(w.status(), 'Trezor online');
+    assert.deepEqual(w.accounts().find((a) => a.address === ADDR0), { address: ADDR0, url: "trezor://0001:0009:00/m/44'/60'/0'/0/0" });
+    const sig = await bus.signer.signData(meta, 'text/plain', addr0(), toHex(utf8('hello trezor')));
+    assert.equal(verifyMessage('hello trezor', toHex(sig)).toLowerCase(), ADDR0);
   });
 
   it('the real usb package either enumerates or says why not', async () => {
