@@ -25,9 +25,11 @@ test('an undefined OnApprovedTx is evaluated once; later calls log the same line
   assert.equal(lines.length, 3);
   assert.equal(new Set(lines).size, 1, 'identical log lines');
   assert.match(lines[0], /^error occurred during execution .*OnApprovedTx/);
-  // A defined notification is always run.
-  const stateful = new RuleEngine({ source: 'function OnApprovedTx(r){ storage.put("n", String(Number(storage.get("n")) + 1)) }', storage: new MemoryRuleStorage(), logger });
+  // A defined notification is always run: each of the three runs counts once in storage.
+  const storage = new MemoryRuleStorage();
+  const stateful = new RuleEngine({ source: 'function OnApprovedTx(r){ storage.put("n", String(Number(storage.get("n")) + 1)) }', storage, logger });
   for (let i = 0; i < 3; i++) await stateful.notify('OnApprovedTx', '{}');
+  assert.equal(storage.get('n'), '3');
   assert.equal(await stateful.checkApproval('ApproveTx', '{}').then((d) => d.decision), 'fallthrough');
 });
 
