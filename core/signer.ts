@@ -30,6 +30,7 @@ import { ecRecover, prepareSignData, type PreparedSignData, type TypedDataHandle
 import { formatTypedData, hashTypedData, parseTypedData, type TypedData } from './eip712.ts';
 import { gnosisResultJson, gnosisValidationArgs, resolveGnosisDigest, type GnosisSafeTx } from './gnosis.ts';
 import type { CliqueProtection } from './clique-guard.ts';
+import { base64 as scureBase64 } from '@scure/base';
 
 /** External API version served as `account_version`. */
 export const EXTERNAL_API_VERSION = '6.1.0';
@@ -332,11 +333,9 @@ function typedPrepared(rawData: Uint8Array, messages: NameValueType[]): Prepared
   return { contentType: 'data/typed', rawData, hash: keccak256(rawData), messages, clique: false };
 }
 
-/** Standard base64 with padding (Go's encoding of a byte slice in JSON). */
+/** Standard base64 with padding (Go's encoding of a byte slice in JSON); linear, one output string. */
 function base64(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return btoa(s);
+  return scureBase64.encode(b);
 }
 
 export { toHexRaw };
