@@ -3,7 +3,8 @@
 // typed-data vectors: wrong types, huge numbers, bad hex, deep nesting, odd methods, ids and params, batches, broken
 // JSON text. Meanwhile a bystander client keeps calling account_version / account_list; its latency is printed
 // (never asserted). Asserted: the daemon stays alive, every request is answered, no -32603, and no stack trace or
-// filesystem path in any answer. FUZZ_N sets the count (default 5000), FUZZ_SEED the seed (default: random, printed).
+// filesystem path in any answer. FUZZ_N sets the count (default 5000), FUZZ_SEED the seed (default: random, printed),
+// CLEF_BINARY a built binary to fuzz instead of the sources.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { tsxClef } from '../support/daemon-process.ts';
+import { binaryClef, tsxClef } from '../support/daemon-process.ts';
 import { vectorsDir } from '../support/vectors.ts';
 
 type J = null | boolean | number | string | J[] | { [k: string]: J };
@@ -398,7 +399,8 @@ function httpPost(url: URL, agent: Agent, body: string, contentType: string | un
 async function startDaemon(dir: string): Promise<{ child: ChildProcess; ipc: string; http: URL; log: string }> {
   const log = join(dir, 'daemon.log');
   const fd = openSync(log, 'w');
-  const clef = tsxClef();
+  // CLEF_BINARY=dist/clef fuzzes the bun-compiled binary instead of the sources under tsx
+  const clef = process.env.CLEF_BINARY ? binaryClef(resolve(process.env.CLEF_BINARY)) : tsxClef();
   const child = spawn(
     clef.command,
     [...clef.prefix, '--suppress-bootwarn', '--configdir', './clef', '--keystore', './ks', '--lightkdf', '--ipcpath', './ipc', '--http', '--http.port', '0', '--auditlog', './audit.log'],
