@@ -253,7 +253,7 @@ function flagLine(f: FlagSpec, defaults: HelpDefaults = {}): [string, string] {
 }
 
 function table(rows: Array<[string, string]>): string {
-  const width = Math.max(...rows.map((r) => r[0].length));
+  const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
   return rows.map(([l, r]) => `   ${l.padEnd(width)}  ${r}\n`).join('');
 }
 

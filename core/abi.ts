@@ -2,7 +2,7 @@
 // (external-api.md §6.5): go-ethereum's selector grammar and type parser with their error texts, ABI decoding
 // with the same bounds checks, canonical re-encoding to catch stuffed data, and Go's `%v` rendering of the
 // decoded call.
-import { concatBytes, equalBytes, keccak256, toChecksumAddress, toHexRaw, utf8 } from './bytes.ts';
+import { concatAll, concatBytes, equalBytes, keccak256, toChecksumAddress, toHexRaw, utf8 } from './bytes.ts';
 import { goQuote } from './gojson.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -385,7 +385,8 @@ function packSequence(types: AbiType[], values: AbiValue[]): Uint8Array {
       offset += packed.length;
     } else head.push(packed);
   });
-  return concatBytes(...head, ...tail);
+  for (const t of tail) head.push(t);
+  return concatAll(head);
 }
 
 function pack(t: AbiType, v: AbiValue): Uint8Array {
@@ -486,7 +487,7 @@ export function renderCall(call: DecodedCall): Uint8Array {
     renderValue(arg.type, arg.value, out);
   });
   out.push(utf8(')'));
-  return concatBytes(...out);
+  return concatAll(out);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -52,8 +52,16 @@ export function isHexDigits(s: string): boolean {
   return /^[0-9a-fA-F]*$/.test(s);
 }
 
-/** Concatenates byte arrays. */
+/** Concatenates byte arrays (a few, as arguments; see concatAll for a list of any length). */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/**
+ * Concatenates a list of byte arrays of any length. Never spread a request-sized array into arguments
+ * (`f(...parts)`): engines cap the argument count (V8 throws RangeError near 120k), so pass the array.
+ */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
   const out = new Uint8Array(len);

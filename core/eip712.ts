@@ -1,7 +1,7 @@
 // EIP-712 typed data as go-ethereum's clef handled it: Go's JSON decoding of the request, its structural
 // validation, type and data encoding (with every quirk the digests depend on) and the `messages` shown to the
 // UI. Spec: external-api.md §8. Hashes are geth's; the formatter bugs listed in the spec Notes are fixed.
-import { concatBytes, fromHex, isHexDigits, keccak256, toChecksumAddress, utf8 } from './bytes.ts';
+import { concatAll, concatBytes, fromHex, isHexDigits, keccak256, toChecksumAddress, utf8 } from './bytes.ts';
 import { SignerError } from './errors.ts';
 import { jsonKind, decodeHexStrict, goQuote, goTypeName, isJsonObject, type Json, type JsonObject } from './gojson.ts';
 import type { NameValueType } from './ports.ts';
@@ -62,16 +62,21 @@ export function goFloat(v: number): string {
   return String(v);
 }
 
-/** Go's fmt rendering of a decoded JSON value with verb %v or %s (maps with sorted keys, nil as `<nil>`). */
-export function goFormat(v: GoValue, verb: 'v' | 's', nested = false): string {
+/**
+ * Go's fmt rendering of a decoded JSON value with verb %v or %s (maps with sorted keys, nil as `<nil>`).
+ * `depth` > 0 marks a nested value; values nested deeper than TYPED_DATA_LIMITS.maxDepth are refused.
+ */
+export function goFormat(v: GoValue, verb: 'v' | 's', depth = 0): string {
+  const nested = depth > 0;
   if (v === null || v === undefined) return verb === 's' && !nested ? '%!s(<nil>)' : '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return verb === 's' ? `%!s(float64=${goFloat(v)})` : goFloat(v);
   if (typeof v === 'boolean') return verb === 's' ? `%!s(bool=${v})` : String(v);
-  if (Array.isArray(v)) return '[' + v.map((e) => goFormat(e, verb, true)).join(' ') + ']';
+  checkDepth(depth + 1);
+  if (Array.isArray(v)) return '[' + v.map((e) => goFormat(e, verb, depth + 1)).join(' ') + ']';
   const keys = Object.keys(v).sort(byteOrder);
-  return 'map[' + keys.map((k) => `${k}:${goFormat(v[k], verb, true)}`).join(' ') + ']';
+  return 'map[' + keys.map((k) => `${k}:${goFormat(v[k], verb, depth + 1)}`).join(' ') + ']';
 }
 
 /** Byte-wise (UTF-8) string order, as Go's sort.Strings; UTF-16 order differs only for astral characters. */
@@ -100,6 +105,13 @@ function bitLen(n: bigint): number {
   return a === 0n ? 0 : a.toString(2).length;
 }
 
+/** The digits of an integer text without its sign and leading zeros (`""` for zero). */
+function significant(s: string): string {
+  let i = s[0] === '+' || s[0] === '-' ? 1 : 0;
+  while (i < s.length && s[i] === '0') i++;
+  return s.slice(i);
+}
+
 /** math.ParseBig256: `""` = 0, `0x`/`0X` hex or decimal, optional sign, leading zeros ok, ≤ 256 bits. */
 export function parseBig256(s: string): bigint | null {
   if (s === '') return 0n;
@@ -108,11 +120,17 @@ export function parseBig256(s: string): bigint | null {
     const body = s.slice(2);
     if (!HEX_INT.test(body)) return null;
     const neg = body[0] === '-';
-    n = BigInt('0x' + body.replace(/^[+-]/, ''));
+    const digits = significant(body);
+    if (digits.length > 64) return null;
+    n = BigInt('0x' + (digits || '0'));
     if (neg) n = -n;
   } else {
     if (!DEC_INT.test(s)) return null;
-    n = BigInt(s);
+    // BigInt() of a long decimal string is quadratic: anything over 78 significant digits is > 256 bits anyway.
+    const digits = significant(s);
+    if (digits.length > 78) return null;
+    n = BigInt(digits || '0');
+    if (s[0] === '-') n = -n;
   }
   return bitLen(n) > 256 ? null : n;
 }
@@ -336,11 +354,130 @@ export function validateTypedData(td: TypedData): void {
   }
 }
 
-function dependencies(td: TypedData, type: string, found: string[]): void {
-  const name = baseType(type);
-  if (found.includes(name) || !fieldsOf(td, name)) return;
-  found.push(name);
-  for (const f of fieldsOf(td, name)!) dependencies(td, f.type, found);
+/**
+ * Bounds on one typed-data document. clef had none, and a chain of struct types T0 → T1 → … → TN (each
+ * referencing the next, the message nested as deep) cost it time growing with N³ on the only event loop. Real
+ * documents use a handful of types and a few levels (Seaport's bulk orders: ~25); these leave ample room.
+ */
+export const TYPED_DATA_LIMITS = {
+  /** Declared types (keys of `types`). */
+  maxTypes: 1024,
+  /** Nesting levels of structs and arrays in a value (the message is level 1). */
+  maxDepth: 256,
+  /** Total characters of type encodings (encodeType) built while encoding one document. */
+  maxTypeEncodingChars: 1 << 20,
+} as const;
+
+/** The -32000 error of a document beyond TYPED_DATA_LIMITS. */
+function tooLarge(what: string): SignerError {
+  return new SignerError(`typed data too large: ${what}`);
+}
+
+function checkTypeCount(td: TypedData): void {
+  const n = Object.keys(td.types).length;
+  if (n > TYPED_DATA_LIMITS.maxTypes) throw tooLarge(`${n} types (at most ${TYPED_DATA_LIMITS.maxTypes})`);
+}
+
+function checkDepth(depth: number): void {
+  if (depth > TYPED_DATA_LIMITS.maxDepth) throw tooLarge(`nested deeper than ${TYPED_DATA_LIMITS.maxDepth} levels`);
+}
+
+/**
+ * The type encodings of one document, each built once: a type's own text `Name(type name,…)`, its struct
+ * dependencies (an iterative walk, each type visited once per encoding), their byte order (sorted once for the
+ * whole document), and the resulting encodeType/typeHash. `work` counts what was built, so tests can check that
+ * nothing is recomputed.
+ */
+export class TypeEncodings {
+  /** Encodings built (one per distinct type asked for), their total characters, and dependency-walk steps. */
+  readonly work = { encodings: 0, chars: 0, steps: 0 };
+  private readonly own = new Map<string, string>();
+  private readonly encoded = new Map<string, string>();
+  private readonly hashes = new Map<string, Uint8Array>();
+  private rank: Map<string, number> | null = null;
+
+  constructor(private readonly td: TypedData) {
+    checkTypeCount(td);
+  }
+
+  /** `Name(type name,…)`, or `Name)` for a struct without fields (geth drops the last byte written, the `(`). */
+  private ownText(name: string): string {
+    let t = this.own.get(name);
+    if (t === undefined) {
+      const fields = fieldsOf(this.td, name) ?? [];
+      if (fields.length === 0) t = `${name})`;
+      else {
+        const parts: string[] = [];
+        for (const f of fields) parts.push(`${f.type} ${f.name}`);
+        t = `${name}(${parts.join(',')})`;
+      }
+      this.own.set(name, t);
+    }
+    return t;
+  }
+
+  /** Position of every declared type in Go's byte-wise (UTF-8) string order. */
+  private order(name: string): number {
+    if (!this.rank) {
+      const names = Object.keys(this.td.types).map((n) => ({ n, b: utf8(n) }));
+      names.sort((x, y) => compareBytes(x.b, y.b));
+      this.rank = new Map(names.map((e, i) => [e.n, i]));
+    }
+    return this.rank.get(name) ?? 0;
+  }
+
+  /** encodeType: the type itself, then its struct dependencies in byte order; `""` for an undeclared type. */
+  encodeType(primaryType: string): string {
+    const cached = this.encoded.get(primaryType);
+    if (cached !== undefined) return cached;
+    const td = this.td;
+    const start = baseType(primaryType);
+    let text = '';
+    if (fieldsOf(td, start)) {
+      const seen = new Set<string>([start]);
+      const stack = [start];
+      while (stack.length > 0) {
+        for (const f of fieldsOf(td, stack.pop()!)!) {
+          this.work.steps++;
+          const dep = baseType(f.type);
+          if (!seen.has(dep) && fieldsOf(td, dep)) {
+            seen.add(dep);
+            stack.push(dep);
+          }
+        }
+      }
+      seen.delete(start);
+      const deps = Array.from(seen).sort((a, b) => this.order(a) - this.order(b));
+      const parts = [this.ownText(primaryType)];
+      let chars = parts[0].length;
+      for (const d of deps) {
+        const t = this.ownText(d);
+        parts.push(t);
+        chars += t.length;
+        if (this.work.chars + chars > TYPED_DATA_LIMITS.maxTypeEncodingChars) {
+          throw tooLarge(`type encodings longer than ${TYPED_DATA_LIMITS.maxTypeEncodingChars} characters`);
+        }
+      }
+      text = parts.join('');
+      this.work.chars += chars;
+    }
+    this.work.encodings++;
+    this.encoded.set(primaryType, text);
+    return text;
+  }
+
+  /** keccak256(encodeType(type)), computed once per type. */
+  typeHash(primaryType: string): Uint8Array {
+    let h = this.hashes.get(primaryType);
+    if (!h) this.hashes.set(primaryType, (h = keccak256(utf8(this.encodeType(primaryType)))));
+    return h;
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 /**
@@ -348,21 +485,12 @@ function dependencies(td: TypedData, type: string, found: string[]): void {
  * A struct without fields encodes as `Name)`: geth drops the last byte written, here the `(` (kept for its hashes).
  */
 export function encodeType(td: TypedData, primaryType: string): string {
-  const deps: string[] = [];
-  dependencies(td, primaryType, deps);
-  if (deps.length === 0) return '';
-  const ordered = [primaryType, ...deps.slice(1).sort(byteOrder)];
-  return ordered
-    .map((t) => {
-      const fields = fieldsOf(td, t) ?? [];
-      return fields.length ? `${t}(${fields.map((f) => `${f.type} ${f.name}`).join(',')})` : `${t})`;
-    })
-    .join('');
+  return new TypeEncodings(td).encodeType(primaryType);
 }
 
 /** keccak256(encodeType(type)). */
 export function typeHash(td: TypedData, primaryType: string): Uint8Array {
-  return keccak256(utf8(encodeType(td, primaryType)));
+  return new TypeEncodings(td).typeHash(primaryType);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -425,48 +553,53 @@ function encodePrimitive(encType: string, v: GoValue): Uint8Array {
 
 /**
  * One encoding pass. clef re-validates the types and recomputes the type hash in every nested call; both
- * depend only on `td`, so validating once per pass and caching type hashes gives the same results without
- * the quadratic cost on large arrays of structs.
+ * depend only on `td`, so validating once per pass and building each type encoding once gives the same results
+ * without the polynomial cost on long type chains and large arrays of structs. Depth is bounded
+ * (TYPED_DATA_LIMITS.maxDepth) and parts are joined without spreading request-sized arrays into arguments.
  */
 class Encoder {
-  private readonly typeHashes = new Map<string, Uint8Array>();
-  constructor(private readonly td: TypedData) {
+  readonly types: TypeEncodings;
+  constructor(
+    private readonly td: TypedData,
+    types?: TypeEncodings,
+  ) {
     validateTypedData(td);
+    this.types = types ?? new TypeEncodings(td);
   }
 
-  struct(type: string, data: DataMap): Uint8Array {
+  struct(type: string, data: DataMap, depth = 1): Uint8Array {
+    checkDepth(depth);
     const td = this.td;
     const fields = fieldsOf(td, type) ?? [];
     const got = Object.keys(data).length;
     if (fields.length < got) throw new SignerError(`there is extra data provided in the message (${fields.length} < ${got})`);
-    let th = this.typeHashes.get(type);
-    if (!th) this.typeHashes.set(type, (th = typeHash(td, type)));
-    const parts: Uint8Array[] = [th];
+    const parts: Uint8Array[] = [this.types.typeHash(type)];
     for (const f of fields) {
       const v = own(data, f.name);
-      if (f.type.endsWith(']')) parts.push(this.array(v, f.type));
+      if (f.type.endsWith(']')) parts.push(this.array(v, f.type, depth + 1));
       else if (fieldsOf(td, f.type)) {
         if (!isJsonObject(v)) throw mismatch(f.type, v);
-        parts.push(keccak256(this.struct(f.type, v)));
+        parts.push(keccak256(this.struct(f.type, v, depth + 1)));
       } else parts.push(encodePrimitive(f.type, v));
     }
-    return concatBytes(...parts);
+    return concatAll(parts);
   }
 
-  private array(v: GoValue, encType: string): Uint8Array {
+  private array(v: GoValue, encType: string, depth: number): Uint8Array {
+    checkDepth(depth);
     if (!Array.isArray(v)) throw mismatch(encType, v);
     const base = baseType(encType);
     const isStruct = fieldsOf(this.td, base) !== undefined;
     const parts: Uint8Array[] = [];
     for (const item of v) {
-      if (Array.isArray(item)) parts.push(this.array(item, base));
+      if (Array.isArray(item)) parts.push(this.array(item, base, depth + 1));
       else if (isStruct) {
         // A null element crashed clef's handler (-32603); here it is an ordinary data mismatch.
         if (!isJsonObject(item)) throw mismatch(base, item);
-        parts.push(keccak256(this.struct(base, item)));
+        parts.push(keccak256(this.struct(base, item, depth + 1)));
       } else parts.push(encodePrimitive(base, item));
     }
-    return keccak256(concatBytes(...parts));
+    return keccak256(concatAll(parts));
   }
 }
 
@@ -500,9 +633,10 @@ function domainMap(d: TypedDomain): DataMap {
  * Domain separator, struct hash, raw data (0x19 0x01 ‖ ds ‖ hs) and digest. Throws clef's -32000 errors.
  * Callers that show messages must call formatTypedData first: its errors take precedence (§8.2).
  */
-export function hashTypedData(td: TypedData): TypedDataHash {
-  const domainSeparator = hashDomain(td);
-  const structHash = hashStruct(td, td.primaryType, td.message);
+export function hashTypedData(td: TypedData, types?: TypeEncodings): TypedDataHash {
+  const encoder = new Encoder(td, types);
+  const domainSeparator = keccak256(encoder.struct('EIP712Domain', domainMap(td.domain)));
+  const structHash = keccak256(encoder.struct(td.primaryType, td.message));
   const rawData = concatBytes(Uint8Array.of(0x19, 0x01), domainSeparator, structHash);
   return { domainSeparator, structHash, rawData, digest: keccak256(rawData) };
 }
@@ -552,7 +686,8 @@ function elementType(t: string): string {
  * type, structs as their field list, nested arrays recursively. (clef failed on integer/address/bool/string
  * arrays and kept only the last struct element; bytes arrays keep clef's `%s` rendering, which worked.)
  */
-function formatArray(td: TypedData, name: string, type: string, arr: Json[]): NameValueType[] | string | null {
+function formatArray(td: TypedData, name: string, type: string, arr: Json[], depth: number): NameValueType[] | string | null {
+  checkDepth(depth);
   if (arr.length === 0) return null;
   const base = baseType(type);
   const isStruct = fieldsOf(td, base) !== undefined;
@@ -562,20 +697,21 @@ function formatArray(td: TypedData, name: string, type: string, arr: Json[]): Na
     const n = `${name}[${i}]`;
     if (Array.isArray(el)) {
       const t = inner.includes('[') ? inner : `${base}[]`;
-      return { name: n, value: formatArray(td, n, t, el), type: t };
+      return { name: n, value: formatArray(td, n, t, el, depth + 1), type: t };
     }
-    if (isStruct) return { name: n, value: isJsonObject(el) ? formatStruct(td, base, el) : '<nil>', type: base };
+    if (isStruct) return { name: n, value: isJsonObject(el) ? formatStruct(td, base, el, depth + 1) : '<nil>', type: base };
     return { name: n, value: formatPrimitive(base, el), type: base };
   });
 }
 
-function formatStruct(td: TypedData, type: string, data: DataMap): NameValueType[] | null {
+function formatStruct(td: TypedData, type: string, data: DataMap, depth = 1): NameValueType[] | null {
+  checkDepth(depth);
   const out: NameValueType[] = [];
   for (const f of fieldsOf(td, type) ?? []) {
     const v = own(data, f.name);
     let value: NameValueType['value'];
-    if (f.type.indexOf('[') > 0) value = Array.isArray(v) ? formatArray(td, f.name, f.type, v) : null;
-    else if (fieldsOf(td, f.type)) value = isJsonObject(v) ? formatStruct(td, f.type, v) : '<nil>';
+    if (f.type.indexOf('[') > 0) value = Array.isArray(v) ? formatArray(td, f.name, f.type, v, depth + 1) : null;
+    else if (fieldsOf(td, f.type)) value = isJsonObject(v) ? formatStruct(td, f.type, v, depth + 1) : '<nil>';
     else value = formatPrimitive(f.type, v);
     out.push({ name: f.name, value, type: f.type });
   }

@@ -225,34 +225,92 @@ export function goStringify(value: unknown): string {
 
 const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
-/** Go's `%q` of a string (strconv.Quote): printable runes (unicode.IsPrint) kept, others escaped. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (goPrintable.test(ch)) out += ch;
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += '\\U' + c.toString(16).padStart(8, '0');
-  }
-  return out + '"';
+/** `\\x00` … `\\xff`, shared (a binary payload has one per byte). */
+const BYTE_ESCAPES: readonly string[] = Array.from({ length: 256 }, (_, c) => '\\x' + c.toString(16).padStart(2, '0'));
+
+/** unicode.IsPrint of BMP code points, filled on first use: 0 unknown, 1 printable, 2 not. */
+const bmpPrintable = new Uint8Array(0x10000);
+
+function isGoPrintable(c: number): boolean {
+  if (c > 0xffff) return goPrintable.test(String.fromCodePoint(c));
+  let v = bmpPrintable[c];
+  if (v === 0) bmpPrintable[c] = v = goPrintable.test(String.fromCharCode(c)) ? 1 : 2;
+  return v === 1;
 }
 
-/** Go's `%q` of a byte slice: like goQuote, but invalid UTF-8 bytes are written as `\xNN`. */
+/** The `%q` escape of code point c that Go does not print as is, or null when it is printed as is. */
+function quoteEscape(c: number): string | null {
+  if (c === 0x22) return '\\"';
+  if (c === 0x5c) return '\\\\';
+  if (c === 0x07) return '\\a';
+  if (c === 0x08) return '\\b';
+  if (c === 0x0c) return '\\f';
+  if (c === 0x0a) return '\\n';
+  if (c === 0x0d) return '\\r';
+  if (c === 0x09) return '\\t';
+  if (c === 0x0b) return '\\v';
+  if (isGoPrintable(c)) return null;
+  if (c < 0x20 || c === 0x7f) return BYTE_ESCAPES[c];
+  if (c < 0x10000) return '\\u' + c.toString(16).padStart(4, '0');
+  return '\\U' + c.toString(16).padStart(8, '0');
+}
+
+/** Printable ASCII other than `"` and `\`: copied as is by %q. */
+const plainAscii = (c: number): boolean => c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c;
+
+/**
+ * Go's `%q` of a string (strconv.Quote): printable runes (unicode.IsPrint) kept, others escaped. Runs of kept
+ * characters are copied as slices: linear, without a string piece per character (request-sized values).
+ */
+export function goQuote(s: string): string {
+  const out: string[] = ['"'];
+  let run = 0;
+  let i = 0;
+  while (i < s.length) {
+    const u = s.charCodeAt(i);
+    if (plainAscii(u)) {
+      i++;
+      continue;
+    }
+    const c = s.codePointAt(i)!;
+    const width = c > 0xffff ? 2 : 1;
+    const esc = quoteEscape(c);
+    if (esc !== null) {
+      if (run < i) out.push(s.slice(run, i));
+      out.push(esc);
+      run = i + width;
+    }
+    i += width;
+  }
+  if (run < s.length) out.push(run === 0 ? s : s.slice(run));
+  out.push('"');
+  return out.join('');
+}
+
+const utf8Decoder = new TextDecoder('utf-8');
+
+/** Writes an ASCII string at out[o…]; returns the next offset. */
+function putAscii(out: Uint8Array, o: number, text: string): number {
+  for (let k = 0; k < text.length; k++) out[o++] = text.charCodeAt(k);
+  return o;
+}
+
+/**
+ * Go's `%q` of a byte slice: like goQuote, but invalid UTF-8 bytes are written as `\\xNN`. The quoted bytes are
+ * written into one buffer (at most 4 bytes out per byte in) and decoded once: linear, whatever the payload.
+ */
 export function goQuoteBytes(b: Uint8Array): string {
-  let out = '"';
+  const out = new Uint8Array(b.length * 4 + 2);
+  let o = 0;
+  out[o++] = 0x22;
   let i = 0;
   while (i < b.length) {
     const c = b[i];
+    if (plainAscii(c)) {
+      out[o++] = c;
+      i++;
+      continue;
+    }
     let len = 0;
     let cp = -1;
     if (c < 0x80) {
@@ -269,13 +327,15 @@ export function goQuoteBytes(b: Uint8Array): string {
       len = cp >= 0x10000 && cp <= 0x10ffff ? 4 : 0;
     }
     if (len === 0) {
-      out += '\\x' + c.toString(16).padStart(2, '0');
+      o = putAscii(out, o, BYTE_ESCAPES[c]);
       i += 1;
       continue;
     }
-    const q = goQuote(String.fromCodePoint(cp));
-    out += q.slice(1, -1);
+    const esc = quoteEscape(cp);
+    if (esc === null) for (let k = 0; k < len; k++) out[o++] = b[i + k];
+    else o = putAscii(out, o, esc);
     i += len;
   }
-  return out + '"';
+  out[o++] = 0x22;
+  return utf8Decoder.decode(out.subarray(0, o));
 }

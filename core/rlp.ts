@@ -1,7 +1,7 @@
 // RLP: a plain encoder, and a strict streaming decoder that accepts and rejects exactly what go-ethereum's
 // reflection decoder does, with its error texts (`rlp: <what> for <Go type>, decoding into (T).Field`).
 
-import { concatBytes } from './bytes.ts';
+import { bytesToBigInt, concatAll } from './bytes.ts';
 
 /** An encodable value: a byte string, a non-negative integer (minimal big-endian), or a list. */
 export type RlpItem = Uint8Array | bigint | RlpItem[];
@@ -34,7 +34,8 @@ function encodeInto(item: RlpItem, out: Uint8Array[]): number {
     let len = 0;
     for (const el of item) len += encodeInto(el, parts);
     const head = header(len, 0xc0, 0xf7);
-    out.push(head, ...parts);
+    out.push(head);
+    for (const p of parts) out.push(p);
     return head.length + len;
   }
   const bytes = typeof item === 'bigint' ? bigIntBytes(item) : item;
@@ -51,7 +52,7 @@ function encodeInto(item: RlpItem, out: Uint8Array[]): number {
 export function rlpEncode(item: RlpItem): Uint8Array {
   const parts: Uint8Array[] = [];
   encodeInto(item, parts);
-  return concatBytes(...parts);
+  return concatAll(parts);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -296,9 +297,7 @@ export class RlpStream {
     }
     const b = this.readFull(size);
     if (b[0] === 0) throw new RlpStreamError('canonInt');
-    let v = 0n;
-    for (const x of b) v = (v << 8n) | BigInt(x);
-    return v;
+    return bytesToBigInt(b);
   }
 
   /** An arbitrary-size canonical integer (big.Int). */
@@ -317,9 +316,8 @@ export class RlpStream {
       if (size === 1 && b[0] < 128) throw new RlpStreamError('canonSize');
     }
     if (b.length > 0 && b[0] === 0) throw new RlpStreamError('canonInt');
-    let v = 0n;
-    for (const x of b) v = (v << 8n) | BigInt(x);
-    return v;
+    // one conversion, not a shift per byte (quadratic in the length of a request-sized big.Int)
+    return bytesToBigInt(b);
   }
 
   /** The next value's raw fixed-size payload for Go's byte-array decoder (see decodeByteArray). */

@@ -122,7 +122,7 @@ export class Signer implements ExternalApi {
     if (this.ports.keystore) for (const e of await this.ports.keystore.accounts()) out.push({ address: e.address, url: e.url });
     if (this.ports.hardware) {
       try {
-        for (const w of await this.ports.hardware.wallets()) out.push(...w.accounts());
+        for (const w of await this.ports.hardware.wallets()) for (const a of w.accounts()) out.push(a);
       } catch (e) {
         this.ports.logger.debug('Hardware wallets unavailable', { err: errorMessage(e) });
       }

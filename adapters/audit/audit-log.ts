@@ -250,12 +250,15 @@ function isGoSpaceHigh(c: number): boolean {
 /** slog's needsQuoting: empty, space, `=`, `"`, ASCII controls (not DEL, not `\`), non-printable or space runes. */
 export function slogNeedsQuoting(s: string): boolean {
   if (s === '') return true;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x80) {
-      if (c === 0x20 || c === 0x3d || c === 0x22 || c < 0x20) return true;
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    if (u < 0x80) {
+      if (u === 0x20 || u === 0x3d || u === 0x22 || u < 0x20) return true;
       continue;
     }
+    const c = s.codePointAt(i)!;
+    const ch = c > 0xffff ? s.slice(i, i + 2) : s[i];
+    if (c > 0xffff) i++; // the low surrogate belongs to this code point
     if (c === 0xfffd || (c >= 0xd800 && c <= 0xdfff) || isGoSpaceHigh(c) || !goPrintable.test(ch)) return true;
   }
   return false;

@@ -60,6 +60,9 @@ test('slog value quoting: bare unless empty, space, =, ", control or non-printab
   for (const [input, out] of cases) assert.equal(slogText(input), out, JSON.stringify(input));
   // Non-ASCII spaces and non-printable runes force quoting too (their escaping is goQuote's business).
   for (const s of ['nb\u00a0sp', 'zw\u200bsp', 'pu\ue000a', 'nel\u0085']) assert.ok(slogNeedsQuoting(s), JSON.stringify(s));
+  // astral characters: printable ones stay bare, a space or a lone surrogate right after one still counts
+  for (const s of ['a😀b', '😀😀', 'é日']) assert.ok(!slogNeedsQuoting(s), JSON.stringify(s));
+  for (const s of ['😀 ', '😀\ud800', '😀=', '\u{e0001}x']) assert.ok(slogNeedsQuoting(s), JSON.stringify(s));
 });
 
 test('start-up record: msg=Configured api=signer "audit log"=<path>', () => {
