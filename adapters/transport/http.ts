@@ -5,7 +5,8 @@ import { lookup } from 'node:dns/promises';
 import { isIP, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Logger, Meta } from '../../core/ports.ts';
-import { JsonEofError, JsonRpcServer, JsonStreamScanner, JsonSyntaxError, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import { JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
 
 /** Where and how to listen. */
 export interface HttpConfig {
@@ -234,7 +235,7 @@ function bodyDrained(req: IncomingMessage): Promise<void> {
 /** Reads the body (at most bodyLimit bytes, silently truncated like Go's LimitReader) up to its first JSON value. */
 function readFirstValue(req: IncomingMessage): Promise<BodyOutcome> {
   return new Promise((resolve) => {
-    const scanner = new JsonStreamScanner();
+    const scanner = new GoJsonScanner();
     const decoder = new TextDecoder('utf-8');
     let received = 0;
     let settled = false;

@@ -5,7 +5,8 @@ import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
-import { JsonRpcServer, JsonStreamScanner, JsonSyntaxError, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { GoJsonScanner, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import { JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
 
 /** A running endpoint. */
 export interface IpcEndpoint {
@@ -108,7 +109,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
  */
 function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, maxBuffered: number): void {
   const decoder = new TextDecoder('utf-8');
-  const scanner = new JsonStreamScanner();
+  const scanner = new GoJsonScanner();
   const meta = ipcMeta();
   let running = 0;
   let reading = true;

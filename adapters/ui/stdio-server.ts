@@ -4,11 +4,13 @@
 // Approver chain, so it keeps working when the rules engine decorates the UI (clef broke it under --rules).
 import { wipe, type Address } from '../../core/bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
-import { jsonKind, goQuote, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
+import { jsonKind, goQuote, goQuoteChar, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
+import { goCompact, rawElements, skipSpace } from '../../core/gojson-raw.ts';
+import { checkValidJson, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import type { Account, Logger } from '../../core/ports.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { privateKeyError } from '../../core/secp256k1.ts';
-import { JsonStreamScanner, JsonSyntaxError, errorResponse, type RawRequest } from '../transport/jsonrpc.ts';
+import { echoId, errorResponse, type RawRequest } from '../transport/jsonrpc.ts';
 import { accountJson } from './stdio-wire.ts';
 
 /** A wallet as `clef_listWallets` reports it. */
@@ -57,28 +59,7 @@ export interface UiServerApi {
 
 /** Raw JSON text of each element of a (valid) JSON array text. */
 export function splitArrayText(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      if (depth === 1 && start < 0) start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      continue;
-    }
-    if (c === '[' || c === '{') {
-      if (depth === 1 && start < 0) start = i;
-      depth++;
-    } else if (c === ']' || c === '}') {
-      depth--;
-      if (depth === 0 && start >= 0) out.push(text.slice(start, i).trimEnd());
-    } else if (c === ',' && depth === 1) {
-      out.push(text.slice(start, i).trimEnd());
-      start = -1;
-    } else if (depth === 1 && start < 0 && c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') start = i;
-  }
-  return out;
+  return rawElements(text, skipSpace(text, 0)).map((e) => text.slice(e.start, e.end));
 }
 
 /** One parameter: decodes the raw JSON text of an argument, or supplies the value of an absent optional one. */
@@ -179,44 +160,20 @@ function walletJson(w: WalletInfo): Json {
  * U+2028 and U+2029 escaped; otherwise byte for byte. Invalid JSON is -32603 as go-ethereum reports it.
  */
 export function compactRawJson(text: string): string {
-  const fail = (reason: string) => new SignerError(`json: error calling MarshalJSON for type json.RawMessage: ${reason}`, ErrorCode.internal);
-  const scanner = new JsonStreamScanner();
-  scanner.push(text);
-  let value: string | null;
   try {
-    value = scanner.next() ?? scanner.finish();
+    checkValidJson(text);
   } catch (e) {
-    throw fail(e instanceof JsonSyntaxError ? e.message : 'unexpected end of JSON input');
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    throw new SignerError(`json: error calling MarshalJSON for type json.RawMessage: ${e.message}`, ErrorCode.internal);
   }
-  if (value === null) throw fail('unexpected end of JSON input');
-  const leading = /^[ \t\n\r]*/.exec(text)![0].length;
-  const trailing = text.slice(leading + value.length).replace(/^[ \t\n\r]+/, '');
-  if (trailing !== '') throw fail(`invalid character ${quoteByte(new TextEncoder().encode(trailing)[0])} after top-level value`);
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '"') {
-      let j = i + 1;
-      for (; j < value.length && value[j] !== '"'; j++) if (value[j] === '\\') j++;
-      out += value.slice(i, j + 1).replace(/[<>&\u2028\u2029]/g, (h) => '\\u' + h.charCodeAt(0).toString(16).padStart(4, '0'));
-      i = j;
-    } else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') out += c;
-  }
-  return out;
-}
-
-/** Go's `%q` of a byte: the quoted rune literal (`'x'`, `'\\x01'`, `'\\''`). */
-function quoteByte(b: number): string {
-  if (b === 0x27) return "'\\''";
-  if (b === 0x22) return `'"'`;
-  return "'" + goQuote(String.fromCharCode(b)).slice(1, -1) + "'";
+  return goCompact(text);
 }
 
 /** crypto.HexToECDSA: plain hex (no `0x`), Go's hex.DecodeString errors, then the 32-byte and range checks. */
 export function parsePrivateKeyHex(hex: string): Uint8Array {
   const nibble = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
   const bytes = new TextEncoder().encode(hex);
-  const badByte = (b: number) => new SignerError(`invalid hex character ${quoteByte(b)} in private key`);
+  const badByte = (b: number) => new SignerError(`invalid hex character ${goQuoteChar(b)} in private key`);
   const out = new Uint8Array(bytes.length >> 1);
   let i = 0;
   for (; i + 1 < bytes.length; i += 2) {
@@ -312,11 +269,6 @@ export const CLEF_METHODS = [
 // ---------------------------------------------------------------------------------------------------------
 // Serving calls from the UI
 // ---------------------------------------------------------------------------------------------------------
-
-/** Go re-encodes a raw id with HTML escaping. */
-function echoId(raw: string): string {
-  return raw.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
 
 function hasValidId(m: RawRequest): boolean {
   return m.id !== undefined && m.id.length > 0 && m.id[0] !== '{' && m.id[0] !== '[';

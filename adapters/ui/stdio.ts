@@ -20,10 +20,8 @@ import type {
   UserInputRequest,
   UserInputResponse,
 } from '../../core/ports.ts';
+import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import {
-  JsonEofError,
-  JsonStreamScanner,
-  JsonSyntaxError,
   errorResponse,
   parseErrorResponse,
   parseRequest,
@@ -122,7 +120,7 @@ export class StdioUI implements Approver {
   private readonly server: ClefServer;
   private readonly pending = new Map<string, Pending>();
   private nextId = 0;
-  private scanner = new JsonStreamScanner();
+  private scanner = new GoJsonScanner();
   /** After a syntax error the rest of that input line is dropped. */
   private skipLine = false;
   private inputEnded: string | null = null;
@@ -274,7 +272,7 @@ export class StdioUI implements Approver {
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
         this.syntaxError(err);
-        this.scanner = new JsonStreamScanner();
+        this.scanner = new GoJsonScanner();
         this.skipLine = nl < 0;
       }
     }

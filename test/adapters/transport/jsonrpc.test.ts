@@ -1,11 +1,9 @@
 // JSON-RPC processing against go-ethereum's rpc behaviour (external-api.md §3.2, §3.3, §1.2 batch rules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GoJsonScanner as JsonStreamScanner, JsonEofError, JsonSyntaxError } from '../../../core/gojson-scan.ts';
 import {
-  JsonEofError,
   JsonRpcServer,
-  JsonStreamScanner,
-  JsonSyntaxError,
   parseRequest,
   type CallContext,
   type JsonRpcOptions,
