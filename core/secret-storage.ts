@@ -1,7 +1,7 @@
 // The Web3 Secret Storage `crypto` object (vault-and-keystore.md §2.1, §6.3, §6.4): scrypt/pbkdf2 key
 // derivation, AES-128-CTR (v3) or AES-128-CBC (v1) encryption and the Keccak-256 MAC. Shared by key files and
 // masterseed.json. Pure: randomness and the KDF come in through ports.
-import { jsonKind, isJsonObject } from './gojson.ts';
+import { goField, jsonKind, isJsonObject, type JsonObject } from './gojson.ts';
 import { cbc, ctr } from '@noble/ciphers/aes.js';
 import { concatBytes, equalBytes, keccak256, toHexRaw, utf8, wipe } from './bytes.ts';
 import type { Kdf, Random } from './ports.ts';
@@ -102,11 +102,9 @@ interface CryptoFields {
   mac: string;
 }
 
-/** Go struct-field lookup: member names match case-insensitively; the last matching member wins. */
+/** Go struct-field lookup (goField): member names match case-insensitively; the last matching member wins. */
 function member(obj: Record<string, unknown>, name: string): unknown {
-  let found: unknown;
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === name) found = obj[k];
-  return found;
+  return goField(obj as JsonObject, name);
 }
 
 /** A Go `string` struct field: absent or null leaves "", anything else is a JSON type error. */

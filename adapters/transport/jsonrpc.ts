@@ -3,7 +3,7 @@
 // core scanner (core/gojson-scan.ts) splits off a stream, batches, limits, deadlines and the exact response bytes.
 import { ErrorCode, SignerError, errorMessage } from '../../core/errors.ts';
 import { goFoldKey, goHtmlEscape, goQuote, goStringify, jsonKind, type Json } from '../../core/gojson.ts';
-import { decodeStringToken, rawElements, rawMembers, skipSpace } from '../../core/gojson-raw.ts';
+import { decodeStringToken, goParseAt, rawElements, rawMembers, skipSpace } from '../../core/gojson-raw.ts';
 import type { Logger, Meta } from '../../core/ports.ts';
 import type { RpcHandler } from '../../core/rpc.ts';
 
@@ -322,7 +322,7 @@ export class JsonRpcServer {
     if (!known) return fail(ErrorCode.methodNotFound, `the method ${method} does not exist/is not available`);
     let params: Json[];
     if (msg.params === undefined || msg.params === 'null') params = [];
-    else if (msg.params[0] === '[') params = JSON.parse(msg.params) as Json[];
+    else if (msg.params[0] === '[') params = goParseAt(msg.params, 0) as Json[];
     else return fail(ErrorCode.invalidParams, 'non-array args');
 
     let result: Json;
@@ -351,7 +351,7 @@ export class JsonRpcServer {
   private subscribe(msg: RawRequest, ctx: CallContext, fail: (code: number, message: string) => Answer): Answer {
     if (ctx.transport === 'http') return fail(ErrorCode.methodNotFound, 'notifications not supported');
     if (msg.params === undefined || msg.params[0] !== '[') return fail(ErrorCode.invalidParams, 'non-array args');
-    const first = (JSON.parse(msg.params) as Json[])[0];
+    const first = (goParseAt(msg.params, 0) as Json[])[0];
     if (typeof first !== 'string') return fail(ErrorCode.invalidParams, 'expected subscription name as first argument');
     const namespace = msg.method.slice(0, Math.max(0, msg.method.indexOf('_')));
     // no namespace served by clef has subscriptions
@@ -363,7 +363,7 @@ export class JsonRpcServer {
 function unsubscribe(msg: RawRequest, fail: (code: number, message: string) => Answer): Answer {
   const raw = msg.params;
   if (raw !== undefined && raw !== 'null' && raw[0] !== '[') return fail(ErrorCode.invalidParams, 'non-array args');
-  const args = raw === undefined || raw === 'null' ? [] : (JSON.parse(raw) as Json[]);
+  const args = raw === undefined || raw === 'null' ? [] : (goParseAt(raw, 0) as Json[]);
   if (args.length === 0) return fail(ErrorCode.invalidParams, 'missing value for required argument 0');
   const first = args[0];
   if (first !== null && typeof first !== 'string') {

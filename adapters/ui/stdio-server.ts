@@ -5,7 +5,7 @@
 import { wipe, type Address } from '../../core/bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
 import { jsonKind, goQuote, goQuoteChar, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
-import { goCompact, rawElements, skipSpace } from '../../core/gojson-raw.ts';
+import { goCompact, goParseAt, rawElements, skipSpace } from '../../core/gojson-raw.ts';
 import { checkValidJson, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import type { Account, Logger } from '../../core/ports.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
@@ -72,7 +72,7 @@ interface Param<T> {
 /** A Go `string`: null is "". */
 const stringParam: Param<string> = {
   decode(raw) {
-    const v = JSON.parse(raw) as Json;
+    const v = goParseAt(raw, 0);
     if (v === null) return '';
     if (typeof v !== 'string') throw unmarshalError(jsonKind(v), { goType: 'string' });
     return v;
@@ -85,7 +85,7 @@ const optionalStringParam: Param<string> = { decode: stringParam.decode, absent:
 /** A Go `*bool`: absent or null is false. */
 const optionalBoolParam: Param<boolean> = {
   decode(raw) {
-    const v = JSON.parse(raw) as Json;
+    const v = goParseAt(raw, 0);
     if (v === null) return false;
     if (typeof v !== 'boolean') throw unmarshalError(jsonKind(v), { goType: 'bool' });
     return v;
@@ -95,12 +95,12 @@ const optionalBoolParam: Param<boolean> = {
 
 /** common.Address (hexutil rules: `0x` + 40 hex, null is an error). */
 const addressParam: Param<Address> = {
-  decode: (raw) => jsonAddress(JSON.parse(raw) as Json),
+  decode: (raw) => jsonAddress(goParseAt(raw, 0)),
 };
 
 /** json.RawMessage: any JSON value, null included. */
 const rawParam: Param<Json> = {
-  decode: (raw) => JSON.parse(raw) as Json,
+  decode: (raw) => goParseAt(raw, 0),
 };
 
 const MAX_UINT64 = (1n << 64n) - 1n;

@@ -21,6 +21,7 @@ import type {
   UserInputResponse,
 } from '../../core/ports.ts';
 import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import { goParseAt } from '../../core/gojson-raw.ts';
 import {
   errorResponse,
   parseErrorResponse,
@@ -313,7 +314,7 @@ export class StdioUI implements Approver {
 
   private route(text: string): void {
     const input = parseRequest(text);
-    const value = JSON.parse(text) as Json;
+    const value = goParseAt(text, 0);
     if (!input.batch) {
       if (!this.settle(input.request, value)) void this.answer(input.request);
       return;
