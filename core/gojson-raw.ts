@@ -66,35 +66,39 @@ export function decodeStringToken(token: string): string {
   return (JSON.parse(token) as string).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
+/** Walks the entries of the (valid) container at i that ends with `close`; `entry` reads one and returns its end. */
+function walkEntries(t: string, i: number, close: number, entry: (at: number) => number): void {
+  i = skipSpace(t, i + 1);
+  if (t.charCodeAt(i) === close) return;
+  for (;;) {
+    i = skipSpace(t, entry(i));
+    if (t.charCodeAt(i) !== 0x2c) return;
+    i = skipSpace(t, i + 1);
+  }
+}
+
 /** The members of the (valid) object starting at i, in document order, repeated names included. */
 export function rawMembers(t: string, i: number): RawMember[] {
   const out: RawMember[] = [];
-  i = skipSpace(t, i + 1);
-  if (t.charCodeAt(i) === 0x7d) return out;
-  for (;;) {
-    const keyEnd = stringEnd(t, i);
-    const key = decodeStringToken(t.slice(i, keyEnd));
+  walkEntries(t, i, 0x7d, (at) => {
+    const keyEnd = stringEnd(t, at);
     const start = skipSpace(t, skipSpace(t, keyEnd) + 1); // past ':'
     const end = valueEnd(t, start);
-    out.push({ key, start, end });
-    i = skipSpace(t, end);
-    if (t.charCodeAt(i) !== 0x2c) return out;
-    i = skipSpace(t, i + 1);
-  }
+    out.push({ key: decodeStringToken(t.slice(at, keyEnd)), start, end });
+    return end;
+  });
+  return out;
 }
 
 /** The element spans of the (valid) array starting at i. */
 export function rawElements(t: string, i: number): RawSpan[] {
   const out: RawSpan[] = [];
-  i = skipSpace(t, i + 1);
-  if (t.charCodeAt(i) === 0x5d) return out;
-  for (;;) {
-    const end = valueEnd(t, i);
-    out.push({ start: i, end });
-    i = skipSpace(t, end);
-    if (t.charCodeAt(i) !== 0x2c) return out;
-    i = skipSpace(t, i + 1);
-  }
+  walkEntries(t, i, 0x5d, (at) => {
+    const end = valueEnd(t, at);
+    out.push({ start: at, end });
+    return end;
+  });
+  return out;
 }
 
 /** Go's name for the kind of a raw JSON value (`object`, `array`, `string`, `number`, `bool`, `null`). */

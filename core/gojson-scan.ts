@@ -282,10 +282,7 @@ export class GoJsonScanner {
           } else if (c === 0x65 || c === 0x45) {
             this.state = S_E;
             i++;
-          } else {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
+          } else if (this.endScalar()) return (this.pos = i);
           break;
         case S_DOT:
           if (!isDigit(c)) this.fail(i, 'after decimal point in numeric literal');
@@ -297,10 +294,7 @@ export class GoJsonScanner {
           else if (c === 0x65 || c === 0x45) {
             this.state = S_E;
             i++;
-          } else {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
+          } else if (this.endScalar()) return (this.pos = i);
           break;
         case S_E:
           if (c === 0x2b || c === 0x2d) {
@@ -315,25 +309,26 @@ export class GoJsonScanner {
           break;
         case S_E0:
           if (isDigit(c)) i++;
-          else {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
+          else if (this.endScalar()) return (this.pos = i);
           break;
         case S_LITERAL: {
           const want = this.literal.charCodeAt(this.literalIndex);
           if (c !== want) this.fail(i, `in literal ${this.literal} (expecting ${goQuoteChar(this.literal.charCodeAt(this.literalIndex))})`);
           i++;
-          if (++this.literalIndex === this.literal.length) {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
+          if (++this.literalIndex === this.literal.length && this.endScalar()) return (this.pos = i);
           break;
         }
       }
     }
     this.pos = i;
     return -1;
+  }
+
+  /** A number or literal ended: true when it was the whole top-level value, else the container goes on. */
+  private endScalar(): boolean {
+    if (this.stack.length === 0) return true;
+    this.state = S_END_VALUE;
+    return false;
   }
 
   /** Starts a value at i (c = its first character); returns the next index. */
