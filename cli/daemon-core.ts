@@ -185,7 +185,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let handler: RpcHandler = accountHandler(signer);
   let audit: { close(): Promise<void> } | null = null;
   if (opts.auditLog !== '') {
-    const file = await openAuditFile(opts.auditLog);
+    const file = await openAuditFile(opts.auditLog, (msg, ctx) => logger.warn(msg, ctx));
     const log = new AuditLog(file, systemClock);
     log.configured(opts.auditLog);
     handler = log.wrap(handler);

@@ -2,7 +2,7 @@
 // request and one response line per call in Go log/slog text format (`time=… level=INFO msg=<Method> api=signer …`).
 // Fields come from the raw JSON params and the result or error. account_new and rpc_modules are not logged, and —
 // as in clef, where the log sat behind Go's argument decoding — neither are calls whose arguments fail to decode.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { toChecksumAddress, toHexRaw } from '../../core/bytes.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { decodeBytesText, goQuote, goStringify, isJsonObject, MixedcaseAddress } from '../../core/gojson.ts';
@@ -293,9 +293,22 @@ function byCodePoint(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** The audit file opened for append (created with mode 0644); each line is written synchronously with `\n`. */
-export async function openAuditFile(path: string): Promise<{ write(line: string): void; close(): Promise<void> }> {
-  const fd = openSync(path, 'a', 0o644);
+/**
+ * The audit file opened for append; each line is written synchronously with `\n`. A new file is created with
+ * mode 0600, not clef's 0644: it holds request bodies (messages, transactions, typed data). An existing file is
+ * left as it is (log shippers may rely on its mode), but `warn` is told when group or others can access it.
+ */
+export async function openAuditFile(
+  path: string,
+  warn?: (message: string, ctx: Record<string, unknown>) => void,
+): Promise<{ write(line: string): void; close(): Promise<void> }> {
+  const fd = openSync(path, 'a', 0o600);
+  if (process.platform !== 'win32') {
+    const mode = fstatSync(fd).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      warn?.('Audit log is accessible by other users; it holds request bodies', { file: path, mode: '0' + mode.toString(8), fix: `chmod 600 ${path}` });
+    }
+  }
   let open = true;
   return {
     write(line: string): void {

@@ -2,7 +2,7 @@
 // slog quoting, time format, what is not logged, and the append-mode file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog, goMarshal, openAuditFile, slogNeedsQuoting, slogText, slogTime } from '../../../adapters/audit/audit-log.ts';
@@ -233,11 +233,13 @@ test('goMarshal sorts keys by bytes and escapes HTML like Go', () => {
   assert.equal(goMarshal(undefined), 'null');
 });
 
-test('openAuditFile: appends lines with newlines, mode 0644 (less umask), keeps earlier content', async () => {
+test('openAuditFile: appends lines with newlines, mode 0600 (it holds request bodies), keeps earlier content', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clef-audit-'));
   try {
     const path = join(dir, 'audit.log');
-    let f = await openAuditFile(path);
+    const warnings: string[] = [];
+    const warn = (msg: string, ctx: Record<string, unknown>) => warnings.push(`${msg} ${JSON.stringify(ctx)}`);
+    let f = await openAuditFile(path, warn);
     f.write('one');
     f.write('two');
     await f.close();
@@ -246,7 +248,17 @@ test('openAuditFile: appends lines with newlines, mode 0644 (less umask), keeps 
     f.write('three');
     await f.close();
     assert.equal(readFileSync(path, 'utf8'), 'one\ntwo\nthree\n');
-    if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o644 & ~process.umask());
+    if (process.platform !== 'win32') {
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.deepEqual(warnings, []);
+      // an existing file others can read is kept as it is, with a warning naming the fix
+      chmodSync(path, 0o644);
+      f = await openAuditFile(path, warn);
+      await f.close();
+      assert.equal(statSync(path).mode & 0o777, 0o644);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /accessible by other users.*"mode":"0644".*chmod 600/);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
