@@ -1,12 +1,14 @@
 // The IPC endpoint (external-api.md §1.1, cli.md §3.3): a unix socket (named pipe on Windows) carrying a stream
-// of concatenated JSON values; every response is compact JSON plus `\n`. No limits apply except a guard against
-// clients that buffer absurd amounts, which only costs that client its connection.
+// of concatenated JSON values; every response is compact JSON plus `\n`. One limit clef did not have: a request
+// (one top-level JSON value) may hold at most 5 MiB, HTTP's body limit; a larger one is answered with -32700
+// `request too large (limit 5242880)` and ends that connection, before more than one read chunk past the limit is held.
+// A client that does not read its responses is dropped once 32 MiB of them wait.
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { GoJsonScanner, JsonSyntaxError } from '../../core/gojson-scan.ts';
-import { JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
 
 /** A running endpoint. */
 export interface IpcEndpoint {
@@ -18,11 +20,15 @@ export interface IpcEndpoint {
 
 /** Endpoint options (tests lower the guard). */
 export interface IpcOptions {
-  /** Characters a connection may hold for one unfinished value, and bytes of unread responses (32 MiB). */
+  /** Bytes of unread responses a connection may hold before it is dropped (32 MiB). */
   maxBuffered?: number;
+  /** Most characters of one request (one top-level JSON value); default 5 MiB, HTTP's body limit. */
+  maxRequest?: number;
 }
 
 const defaultMaxBuffered = 32 * 1024 * 1024;
+/** The per-request limit, as HTTP's (external-api.md §1.2: 5 MiB). */
+export const defaultMaxRequest = 5 * 1024 * 1024;
 
 /** Request metadata of every IPC call (external-api.md §2). */
 function ipcMeta(): Meta {
@@ -59,6 +65,7 @@ function listenError(path: string, err: unknown): Error {
 /** Serves `server` on the IPC endpoint `path` (clef: mkdir 0751, remove leftovers, listen, chmod 0600). */
 export async function startIpcServer(path: string, server: JsonRpcServer, logger: Logger, options: IpcOptions = {}): Promise<IpcEndpoint> {
   const maxBuffered = options.maxBuffered ?? defaultMaxBuffered;
+  const maxRequest = options.maxRequest ?? defaultMaxRequest;
   const pipe = isNamedPipe(path);
   if (!pipe) {
     const limit = sunPathSize();
@@ -74,7 +81,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
   const listener: Server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, server, logger, maxBuffered);
+    serveConnection(socket, server, logger, { maxBuffered, maxRequest });
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: unknown) => reject(listenError(path, err));
@@ -107,7 +114,8 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
  * answers may overtake each other). A syntax error is answered with -32700 and ends the connection once the
  * calls already running have answered; so does the client closing its side.
  */
-function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, maxBuffered: number): void {
+function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, limits: { maxBuffered: number; maxRequest: number }): void {
+  const { maxBuffered, maxRequest } = limits;
   const decoder = new TextDecoder('utf-8');
   const scanner = new GoJsonScanner();
   const meta = ipcMeta();
@@ -147,12 +155,23 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
     socket.resume(); // discard whatever else arrives
     maybeEnd();
   };
+  const tooLarge = () => {
+    logger.debug('IPC request too large, closing the connection', { limit: maxRequest });
+    write(requestTooLargeResponse(maxRequest));
+    stopReading();
+  };
   const drain = (atEnd: boolean) => {
     try {
-      for (let v = scanner.next(); v !== null; v = scanner.next()) dispatch(v);
+      for (let v = scanner.next(); v !== null; v = scanner.next()) {
+        if (v.length > maxRequest) return tooLarge();
+        dispatch(v);
+      }
       if (atEnd) {
         const last = scanner.finish();
-        if (last !== null) dispatch(last);
+        if (last !== null) {
+          if (last.length > maxRequest) return tooLarge();
+          dispatch(last);
+        }
       }
     } catch (err) {
       if (err instanceof JsonSyntaxError) write(parseErrorResponse(err.message));
@@ -160,10 +179,8 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
       stopReading();
       return;
     }
-    if (scanner.buffered > maxBuffered) {
-      logger.debug('IPC request too large, dropping client', { chars: scanner.buffered });
-      socket.destroy();
-    }
+    // what is left is the value in progress: refused as soon as it passes the limit, not when it completes
+    if (scanner.buffered > maxRequest) tooLarge();
   };
   function onData(chunk: Buffer | string): void {
     scanner.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));

@@ -128,6 +128,14 @@ export function parseErrorResponse(message: string): string {
   return errorResponse('null', ErrorCode.parse, message);
 }
 
+/**
+ * The answer to a stream request over the size limit: -32700 with id null, as geth answers an HTTP body its 5 MiB
+ * reader cut short, worded after its 413 text (`content length too large (n>5242880)`); `>` would be HTML-escaped in JSON.
+ */
+export function requestTooLargeResponse(limit: number): string {
+  return parseErrorResponse(`request too large (limit ${limit})`);
+}
+
 function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
