@@ -246,28 +246,24 @@ export function goStringify(value: unknown): string {
   return goHtmlEscape(s);
 }
 
-const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+const goQuoted = /["\\]|[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu;
+const namedEscapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
-/** Go's `%q` of a string (strconv.Quote): printable runes (unicode.IsPrint) kept, others escaped. */
+function escapeRune(ch: string): string {
+  const named = namedEscapes[ch];
+  if (named !== undefined) return named;
+  const c = ch.codePointAt(0)!;
+  if (c < 0x20 || c === 0x7f) return '\\x' + c.toString(16).padStart(2, '0');
+  if (c < 0x10000) return '\\u' + c.toString(16).padStart(4, '0');
+  return '\\U' + c.toString(16).padStart(8, '0');
+}
+
+/**
+ * Go's `%q` of a string (strconv.Quote): printable runes (unicode.IsPrint) kept, others escaped. One native
+ * regex pass, so a multi-megabyte message costs milliseconds (it reaches the audit log and the console UI).
+ */
 export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (goPrintable.test(ch)) out += ch;
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += '\\U' + c.toString(16).padStart(8, '0');
-  }
-  return out + '"';
+  return '"' + s.replace(goQuoted, escapeRune) + '"';
 }
 
 /** Go's quoteChar / `%q` of one byte as a rune literal: `'x'`, `'\\''`, `'"'`, `'\\x01'`, `'Ã'` for 0xc3. */
@@ -277,8 +273,21 @@ export function goQuoteChar(b: number): string {
   return "'" + goQuote(String.fromCharCode(b)).slice(1, -1) + "'";
 }
 
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of valid UTF-8 bytes (no surrogates, no overlong forms), null otherwise. */
+function strictUtf8(b: Uint8Array): string | null {
+  try {
+    return fatalUtf8.decode(b);
+  } catch {
+    return null;
+  }
+}
+
 /** Go's `%q` of a byte slice: like goQuote, but invalid UTF-8 bytes are written as `\xNN`. */
 export function goQuoteBytes(b: Uint8Array): string {
+  const valid = strictUtf8(b);
+  if (valid !== null) return goQuote(valid); // the common case, in one native pass
   let out = '"';
   let i = 0;
   while (i < b.length) {
