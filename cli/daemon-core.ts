@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256, toChecksumAddress, toHexRaw } from '../core/bytes.ts';
 import { errorMessage } from '../core/errors.ts';
-import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
+import { accountMethods, tableHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
 import { FourByteDb } from '../core/fourbyte.ts';
@@ -12,7 +12,7 @@ import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
 import type { Approver, KeyStore, Logger, Vault } from '../core/ports.ts';
-import type { RpcHandler } from '../core/rpc.ts';
+import type { MethodTable, RpcHandler } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { DirKeyStore } from '../adapters/keystore/dir-keystore.ts';
@@ -182,18 +182,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   logger.info('Starting signer', { chainid: opts.chainId, keystore: opts.keystore, 'light-kdf': opts.lightKdf, advanced: opts.advanced });
   if (opts.advanced) logger.info('Clef is in advanced mode: will warn instead of reject');
 
-  let handler: RpcHandler = accountHandler(signer);
+  let methods: MethodTable = accountMethods(signer);
   let audit: { close(): Promise<void> } | null = null;
   if (opts.auditLog !== '') {
     const file = await openAuditFile(opts.auditLog, (msg, ctx) => logger.warn(msg, ctx));
     const log = new AuditLog(file, systemClock);
     log.configured(opts.auditLog);
-    handler = log.wrap(handler);
+    methods = log.decorate(methods);
     audit = file;
     logger.info('Audit logs configured', { file: opts.auditLog });
   }
 
-  const rpc = new JsonRpcServer(handler, { methods: EXTERNAL_METHODS, logger });
+  const rpc = new JsonRpcServer(methods, { logger });
   const closers: (() => Promise<void>)[] = [];
   let httpUrl: string | null = null;
   let ipcUrl: string | null = null;
@@ -249,7 +249,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
   return {
     signer,
-    handler,
+    handler: tableHandler(methods),
     approver,
     status,
     async close() {

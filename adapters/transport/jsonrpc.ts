@@ -1,11 +1,11 @@
 // Transport-independent JSON-RPC 2.0 processing with go-ethereum's rpc semantics (external-api.md §1, §3.2,
 // §3.3): Go-style request decoding (case-insensitive keys, last key wins, raw `id` echoed) of the values the
 // core scanner (core/gojson-scan.ts) splits off a stream, batches, limits, deadlines and the exact response bytes.
-import { ErrorCode, SignerError, errorMessage } from '../../core/errors.ts';
+import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
 import { goFoldKey, goHtmlEscape, goQuote, goStringify, jsonKind, type Json } from '../../core/gojson.ts';
 import { decodeStringToken, goParseAt, rawElements, rawMembers, skipSpace } from '../../core/gojson-raw.ts';
 import type { Logger, Meta } from '../../core/ports.ts';
-import type { RpcHandler } from '../../core/rpc.ts';
+import { RawJson, runMethod, type MethodTable, type RpcCall, type RpcHandler } from '../../core/rpc.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Request decoding (Go's jsonrpcMessage)
@@ -170,6 +170,24 @@ export interface JsonRpcOptions {
   methods?: Iterable<string>;
   /** Where crashed handlers are reported. */
   logger?: Logger;
+  /**
+   * geth's built-in server behaviour: `*_subscribe`/`*_unsubscribe` and the method-name length limit (default
+   * true). The stdio UI channel, go-ethereum's client-side handler, has none of them.
+   */
+  builtins?: boolean;
+  /** Called once per call or notification served, e.g. for clef's `Served <method> reqid=N duration=…` lines. */
+  onServed?: (served: ServedCall) => void;
+}
+
+/** One served call, for per-call logging (geth logs it at DEBUG, or WARN with `err` when it failed). */
+export interface ServedCall {
+  method: string;
+  /** Raw JSON text of the id; undefined for a notification. */
+  id?: string;
+  /** Wall time from the start of decoding to the answer, in milliseconds. */
+  durationMs: number;
+  /** The error answered, if any. */
+  error?: { code: number; message: string; data?: unknown };
 }
 
 /** Per-request context supplied by the transport. */
@@ -193,25 +211,40 @@ interface Answer {
   text: string;
   /** Bytes of the `result` payload (what geth counts against the batch response limit). */
   resultBytes: number;
+  /** The error answered, for onServed. */
+  error?: { code: number; message: string; data?: unknown };
+}
+
+function failure(id: string | undefined, code: number, message: string, data?: unknown): Answer {
+  return { text: errorResponse(id, code, message, data), resultBytes: 0, error: { code, message, data } };
 }
 
 const maxMethodNameLength = 2048;
 const modules: Json = { account: '1.0', rpc: '1.0' };
 
-/** go-ethereum's RPC server in front of one RpcHandler. */
+/**
+ * go-ethereum's RPC server over a method table (core/rpc.ts): the external API's `account_*` on IPC and HTTP,
+ * and the stdio UI's `clef_*`. A bare RpcHandler is accepted too (it gets geth's built-in `rpc_modules`).
+ */
 export class JsonRpcServer {
-  private readonly handler: RpcHandler;
+  private readonly table: MethodTable | null;
+  private readonly handler: RpcHandler | null;
   private readonly maxBatch: number;
   private readonly maxBatchResponseBytes: number;
   private readonly methods: ReadonlySet<string> | null;
   private readonly logger: Logger | undefined;
+  private readonly builtins: boolean;
+  private readonly onServed: ((served: ServedCall) => void) | undefined;
 
-  constructor(handler: RpcHandler, options: JsonRpcOptions = {}) {
-    this.handler = handler;
+  constructor(target: MethodTable | RpcHandler, options: JsonRpcOptions = {}) {
+    this.table = typeof target === 'function' ? null : target;
+    this.handler = typeof target === 'function' ? target : null;
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxBatchResponseBytes = options.maxBatchResponseBytes ?? 25_000_000;
-    this.methods = options.methods ? new Set(options.methods) : null;
+    this.methods = options.methods ? new Set(options.methods) : this.table ? new Set(this.table.keys()) : null;
     this.logger = options.logger;
+    this.builtins = options.builtins ?? true;
+    this.onServed = options.onServed;
   }
 
   /** Answers a complete JSON text (one request or a batch); null when nothing is to be written. */
@@ -296,12 +329,25 @@ export class JsonRpcServer {
   /** geth's handleCallMsg: notifications run unanswered; malformed messages get -32600. Never rejects. */
   private async handleCallMsg(msg: RawRequest, ctx: CallContext): Promise<Answer | null> {
     if (isNotification(msg)) {
-      await this.guardedCall(msg, ctx);
+      await this.servedCall(msg, ctx);
       return null;
     }
-    if (isCall(msg)) return this.guardedCall(msg, ctx);
+    if (isCall(msg)) return this.servedCall(msg, ctx);
     const id = hasValidId(msg) ? msg.id : 'null';
     return { text: errorResponse(id, ErrorCode.invalidRequest, 'invalid request'), resultBytes: 0 };
+  }
+
+  /** guardedCall plus the onServed report. */
+  private async servedCall(msg: RawRequest, ctx: CallContext): Promise<Answer> {
+    if (!this.onServed) return this.guardedCall(msg, ctx);
+    const started = performance.now();
+    const answer = await this.guardedCall(msg, ctx);
+    try {
+      this.onServed({ method: msg.method, id: msg.id, durationMs: performance.now() - started, error: answer.error });
+    } catch (err) {
+      this.logger?.error(`RPC served hook failed: ${errorMessage(err)}`);
+    }
+    return answer;
   }
 
   /** handleCall that cannot reject: anything unexpected becomes -32603 and never reaches the transport. */
@@ -310,38 +356,45 @@ export class JsonRpcServer {
       return await this.handleCall(msg, ctx);
     } catch (err) {
       this.logger?.error(`RPC method ${msg.method} crashed: ${errorMessage(err)}`);
-      return { text: errorResponse(msg.id, ErrorCode.internal, 'method handler crashed'), resultBytes: 0 };
+      return failure(msg.id, ErrorCode.internal, 'method handler crashed');
     }
   }
 
-  private async handleCall(msg: RawRequest, ctx: CallContext): Promise<Answer> {
-    const fail = (code: number, message: string, data?: unknown): Answer => ({
-      text: errorResponse(msg.id, code, message, data),
-      resultBytes: 0,
-    });
-    const { method } = msg;
-    if (method.endsWith('_subscribe')) return this.subscribe(msg, ctx, fail);
-    if (method.endsWith('_unsubscribe')) return unsubscribe(msg, fail);
-    const length = utf8Length(method);
-    if (length > maxMethodNameLength) {
-      return fail(ErrorCode.invalidRequest, `method name too long: ${length} > ${maxMethodNameLength}`);
+  /** The method's result, from the table or the bare handler. */
+  private async dispatch(call: RpcCall): Promise<Json | RawJson> {
+    const entry = this.table?.get(call.method);
+    if (entry) return runMethod(entry, call);
+    if (call.method === 'rpc_modules' && this.handler) {
+      if (call.params.length > 0) throw new InvalidParamsError('too many arguments, want at most 0');
+      return modules;
     }
-    const known = method === 'rpc_modules' || this.methods === null || this.methods.has(method);
-    if (!known) return fail(ErrorCode.methodNotFound, `the method ${method} does not exist/is not available`);
-    let params: Json[];
-    if (msg.params === undefined || msg.params === 'null') params = [];
-    else if (msg.params[0] === '[') params = goParseAt(msg.params, 0) as Json[];
-    else return fail(ErrorCode.invalidParams, 'non-array args');
+    if (!this.handler) throw new SignerError(`the method ${call.method} does not exist/is not available`, ErrorCode.methodNotFound);
+    const r = await this.handler({ method: call.method, params: call.params, meta: call.meta });
+    return r === undefined ? null : r;
+  }
 
-    let result: Json;
-    try {
-      if (method === 'rpc_modules') {
-        if (params.length > 0) return fail(ErrorCode.invalidParams, 'too many arguments, want at most 0');
-        result = modules;
-      } else {
-        const r = await this.handler({ method, params, meta: { ...ctx.meta } });
-        result = r === undefined ? null : r;
+  private async handleCall(msg: RawRequest, ctx: CallContext): Promise<Answer> {
+    const fail = (code: number, message: string, data?: unknown): Answer => failure(msg.id, code, message, data);
+    const { method } = msg;
+    if (this.builtins) {
+      if (method.endsWith('_subscribe')) return this.subscribe(msg, ctx, fail);
+      if (method.endsWith('_unsubscribe')) return unsubscribe(msg, fail);
+      const length = utf8Length(method);
+      if (length > maxMethodNameLength) {
+        return fail(ErrorCode.invalidRequest, `method name too long: ${length} > ${maxMethodNameLength}`);
       }
+    }
+    const known = (method === 'rpc_modules' && this.handler !== null) || this.methods === null || this.methods.has(method);
+    if (!known) return fail(ErrorCode.methodNotFound, `the method ${method} does not exist/is not available`);
+    let raw: string[];
+    if (msg.params === undefined || msg.params === 'null') raw = [];
+    else if (msg.params[0] === '[') raw = rawElements(msg.params, 0).map((e) => msg.params!.slice(e.start, e.end));
+    else return fail(ErrorCode.invalidParams, 'non-array args');
+    const params = raw.map((r) => goParseAt(r, 0));
+
+    let result: Json | RawJson;
+    try {
+      result = await this.dispatch({ method, params, raw, meta: { ...ctx.meta } });
     } catch (err) {
       if (err instanceof SignerError) return fail(err.code, err.message, err.data);
       this.logger?.error(`RPC method ${method} crashed: ${errorMessage(err)}`);
@@ -349,7 +402,7 @@ export class JsonRpcServer {
     }
     let text: string;
     try {
-      text = goStringify(result);
+      text = result instanceof RawJson ? result.text : goStringify(result);
     } catch (err) {
       return fail(ErrorCode.internal, errorMessage(err));
     }
