@@ -276,25 +276,19 @@ export class GoJsonScanner {
           this.state = S_0;
           break;
         case S_0:
-          if (c === 0x2e) {
-            this.state = S_DOT;
-            i++;
-          } else if (c === 0x65 || c === 0x45) {
-            this.state = S_E;
+        case S_DOT0: {
+          // after the integer part a `.` may follow; after the fraction more digits; after either an exponent
+          const next = c === 0x2e && this.state === S_0 ? S_DOT : isDigit(c) && this.state === S_DOT0 ? S_DOT0 : c === 0x65 || c === 0x45 ? S_E : -1;
+          if (next >= 0) {
+            this.state = next;
             i++;
           } else if (this.endScalar()) return (this.pos = i);
           break;
+        }
         case S_DOT:
           if (!isDigit(c)) this.fail(i, 'after decimal point in numeric literal');
           this.state = S_DOT0;
           i++;
-          break;
-        case S_DOT0:
-          if (isDigit(c)) i++;
-          else if (c === 0x65 || c === 0x45) {
-            this.state = S_E;
-            i++;
-          } else if (this.endScalar()) return (this.pos = i);
           break;
         case S_E:
           if (c === 0x2b || c === 0x2d) {
