@@ -27,6 +27,9 @@ export interface IpcOptions {
 }
 
 const defaultMaxBuffered = 32 * 1024 * 1024;
+/** How long a connection we ended may linger before it is destroyed. */
+const closeGraceMs = 1000;
+
 /** The per-request limit, as HTTP's (external-api.md §1.2: 5 MiB). */
 export const defaultMaxRequest = 5 * 1024 * 1024;
 
@@ -132,7 +135,10 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
   };
   const maybeEnd = () => {
     // geth closes the whole connection; destroying after our FIN also frees a client that never closes
-    if (!reading && running === 0 && !socket.destroyed) socket.end(() => socket.destroy());
+    if (reading || running > 0 || socket.destroyed || socket.writableEnded) return;
+    // the grace period lets the last answer reach a client that is still writing (some runtimes report the
+    // end as flushed before it is, and a destroy then drops the answer)
+    socket.end(() => setTimeout(() => socket.destroy(), closeGraceMs).unref?.());
   };
   const dispatch = (text: string) => {
     running++;
