@@ -44,10 +44,14 @@ function fail(err: unknown, prefix = ''): never {
   throw new SignerError(prefix + msg);
 }
 
-/** clef's fromHex: the value must be a JSON string holding `0x` hex (hexutil.Decode). */
-function hexData(data: Json | undefined): Uint8Array {
-  if (typeof data !== 'string') throw new Error(`wrong type ${goTypeName(data)}`);
-  return decodeHexStrict(data);
+/** clef's fromHex: the value must be a JSON string holding `0x` hex (hexutil.Decode); failures are -32000 with `prefix`. */
+function hexData(data: Json | undefined, prefix = ''): Uint8Array {
+  try {
+    if (typeof data !== 'string') throw new Error(`wrong type ${goTypeName(data)}`);
+    return decodeHexStrict(data);
+  } catch (e) {
+    fail(e, prefix);
+  }
 }
 
 /** EIP-191 personal message: `"\x19Ethereum Signed Message:\n" ‖ decimal(len) ‖ data`. */
@@ -81,12 +85,7 @@ export function ecRecover(data: Uint8Array, sig: Uint8Array): Address {
 }
 
 function personal(contentType: string, data: Json): PreparedSignData {
-  let bytes: Uint8Array;
-  try {
-    bytes = hexData(data);
-  } catch (e) {
-    fail(e);
-  }
+  const bytes = hexData(data);
   const rawData = textMessage(bytes);
   // The value is the full prefixed message; its type is text/plain whatever media type was requested.
   const messages: NameValueType[] = [{ name: 'message', value: fromUtf8(rawData), type: MimeType.textPlain }];
@@ -107,19 +106,9 @@ function member(obj: Record<string, Json>, key: string): Json | undefined {
 
 function validator(contentType: string, data: Json): PreparedSignData {
   if (!isJsonObject(data)) throw new SignerError('validator input is not a map[string]interface{}');
-  let addrBytes: Uint8Array;
-  try {
-    addrBytes = hexData(member(data, 'address'));
-  } catch (e) {
-    fail(e, 'validator address error: ');
-  }
+  const addrBytes = hexData(member(data, 'address'), 'validator address error: ');
   if (addrBytes.length === 0) throw new SignerError('validator address is undefined');
-  let message: Uint8Array;
-  try {
-    message = hexData(member(data, 'message'));
-  } catch (e) {
-    fail(e, 'message error: ');
-  }
+  const message = hexData(member(data, 'message'), 'message error: ');
   if (message.length === 0) throw new SignerError('message is undefined');
   // Quirk kept from clef: the validator address length is not checked.
   const address = bytesToAddress(addrBytes);
@@ -134,12 +123,7 @@ function validator(contentType: string, data: Json): PreparedSignData {
 }
 
 function clique(contentType: string, data: Json): PreparedSignData {
-  let bytes: Uint8Array;
-  try {
-    bytes = hexData(data);
-  } catch (e) {
-    fail(e);
-  }
+  const bytes = hexData(data);
   const header = decodeCliqueHeader(bytes);
   const { rawData, sealHash, message } = cliqueSealPayload(header);
   const messages: NameValueType[] = [{ name: 'Clique header', value: message, type: 'clique' }];
@@ -147,12 +131,7 @@ function clique(contentType: string, data: Json): PreparedSignData {
 }
 
 function typed(data: Json, handler: TypedDataHandler): PreparedSignData {
-  let text: Uint8Array;
-  try {
-    text = hexData(data);
-  } catch (e) {
-    fail(e);
-  }
+  const text = hexData(data);
   const syntax = goJsonSyntaxError(text);
   if (syntax) throw new SignerError(syntax);
   const value = JSON.parse(fromUtf8(text)) as Json;
