@@ -229,23 +229,17 @@ export class GoJsonScanner {
             this.stack[this.stack.length - 1] = P_OBJECT_VALUE;
             this.state = S_BEGIN_VALUE;
             i++;
-          } else if (top === P_OBJECT_VALUE) {
-            if (c === 0x2c) {
-              this.stack[this.stack.length - 1] = P_OBJECT_KEY;
-              this.state = S_BEGIN_STRING;
-              i++;
-            } else if (c === 0x7d) {
-              i = this.endContainer(i);
-              if (i < 0) return (this.pos = -i);
-            } else this.fail(i, 'after object key:value pair');
           } else {
+            // inside an object after a member, or an array after an element: `,` goes on, the closer ends it
+            const inObject = top === P_OBJECT_VALUE;
             if (c === 0x2c) {
-              this.state = S_BEGIN_VALUE;
+              if (inObject) this.stack[this.stack.length - 1] = P_OBJECT_KEY;
+              this.state = inObject ? S_BEGIN_STRING : S_BEGIN_VALUE;
               i++;
-            } else if (c === 0x5d) {
+            } else if (c === (inObject ? 0x7d : 0x5d)) {
               i = this.endContainer(i);
               if (i < 0) return (this.pos = -i);
-            } else this.fail(i, 'after array element');
+            } else this.fail(i, inObject ? 'after object key:value pair' : 'after array element');
           }
           break;
         }
@@ -286,20 +280,16 @@ export class GoJsonScanner {
           break;
         }
         case S_DOT:
-          if (!isDigit(c)) this.fail(i, 'after decimal point in numeric literal');
-          this.state = S_DOT0;
+        case S_E_SIGN:
+          // a digit must follow a decimal point and an exponent (after its optional sign)
+          if (!isDigit(c)) this.fail(i, this.state === S_DOT ? 'after decimal point in numeric literal' : 'in exponent of numeric literal');
+          this.state = this.state === S_DOT ? S_DOT0 : S_E0;
           i++;
           break;
         case S_E:
-          if (c === 0x2b || c === 0x2d) {
-            this.state = S_E_SIGN;
-            i++;
-          } else this.state = S_E_SIGN;
-          break;
-        case S_E_SIGN:
-          if (!isDigit(c)) this.fail(i, 'in exponent of numeric literal');
-          this.state = S_E0;
-          i++;
+          // an optional sign; either way a digit comes next
+          if (c === 0x2b || c === 0x2d) i++;
+          this.state = S_E_SIGN;
           break;
         case S_E0:
           if (isDigit(c)) i++;
@@ -327,38 +317,19 @@ export class GoJsonScanner {
 
   /** Starts a value at i (c = its first character); returns the next index. */
   private beginValue(i: number, c: number): number {
-    switch (c) {
-      case 0x7b: // {
-        this.push_(i, P_OBJECT_KEY);
-        this.state = S_BEGIN_STRING_OR_EMPTY;
-        return i + 1;
-      case 0x5b: // [
-        this.push_(i, P_ARRAY_VALUE);
-        this.state = S_BEGIN_VALUE_OR_EMPTY;
-        return i + 1;
-      case 0x22:
-        this.state = S_STRING;
-        return i + 1;
-      case 0x2d:
-        this.state = S_NEG;
-        return i + 1;
-      case 0x30:
-        this.state = S_0;
-        return i + 1;
-      case 0x74:
-      case 0x66:
-      case 0x6e:
-        this.literal = literals[c === 0x74 ? 0 : c === 0x66 ? 1 : 2];
-        this.literalIndex = 1;
-        this.state = S_LITERAL;
-        return i + 1;
-      default:
-        if (c >= 0x31 && c <= 0x39) {
-          this.state = S_1;
-          return i + 1;
-        }
-        this.fail(i, 'looking for beginning of value');
+    if (c === 0x7b || c === 0x5b) {
+      this.push_(i, c === 0x7b ? P_OBJECT_KEY : P_ARRAY_VALUE);
+      this.state = c === 0x7b ? S_BEGIN_STRING_OR_EMPTY : S_BEGIN_VALUE_OR_EMPTY;
+    } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+      this.literal = literals[c === 0x74 ? 0 : c === 0x66 ? 1 : 2];
+      this.literalIndex = 1;
+      this.state = S_LITERAL;
+    } else {
+      const next = c === 0x22 ? S_STRING : c === 0x2d ? S_NEG : c === 0x30 ? S_0 : c >= 0x31 && c <= 0x39 ? S_1 : -1;
+      if (next < 0) this.fail(i, 'looking for beginning of value');
+      this.state = next;
     }
+    return i + 1;
   }
 
   private push_(i: number, p: number): void {

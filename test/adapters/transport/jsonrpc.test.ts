@@ -457,15 +457,12 @@ test('a method table: Go argument order (a bad argument 0 before "too many"), ra
   ]);
   const server = new JsonRpcServer(table, { onServed: (s) => served.push(s) });
   const ask = async (text: string) => (await server.handleText(text, ipc))?.text ?? null;
-  assert.equal(await ask('{"jsonrpc":"2.0","id":1,"method":"x_echo","params":["a"]}'), '{"jsonrpc":"2.0","id":1,"result":"a"}');
-  assert.equal(
-    await ask('{"jsonrpc":"2.0","id":2,"method":"x_echo","params":[1,2]}'),
-    '{"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"invalid argument 0: not a string"}}',
-  );
-  assert.equal(
-    await ask('{"jsonrpc":"2.0","id":3,"method":"x_echo","params":["a",2]}'),
-    '{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"too many arguments, want at most 1"}}',
-  );
+  const cases: [string, string][] = [
+    ['{"jsonrpc":"2.0","id":1,"method":"x_echo","params":["a"]}', '{"jsonrpc":"2.0","id":1,"result":"a"}'],
+    ['{"jsonrpc":"2.0","id":2,"method":"x_echo","params":[1,2]}', '{"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"invalid argument 0: not a string"}}'],
+    ['{"jsonrpc":"2.0","id":3,"method":"x_echo","params":["a",2]}', '{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"too many arguments, want at most 1"}}'],
+  ];
+  for (const [request, reply] of cases) assert.equal(await ask(request), reply);
   assert.equal(await ask('{"jsonrpc":"2.0","id":4,"method":"x_raw"}'), '{"jsonrpc":"2.0","id":4,"result":{"b":1, "a":2}}');
   // rpc_modules belongs to a table (the external API's has it); this one does not
   assert.match((await ask('{"jsonrpc":"2.0","id":5,"method":"rpc_modules"}'))!, /"code":-32601/);
