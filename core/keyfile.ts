@@ -3,7 +3,7 @@
 // JSON goes through the core Go scanner (gojson-scan.ts) and raw member spans (gojson-raw.ts) so that Go's syntax
 // errors, "first value only" decoding, integer fields (`3.0` is not an int) and case-insensitive member matching
 // (last folded member wins) come out as geth has them.
-import { addressFromBytes, toHexRaw, utf8, wipe, type Address } from './bytes.ts';
+import { addressFromBytes, nibble, toHexRaw, utf8, wipe, type Address } from './bytes.ts';
 import { goFoldKey, goQuoteBytes, type Json } from './gojson.ts';
 import { decodeStringToken, goParseAt, rawKind, rawMembers, skipSpace, type RawMember } from './gojson-raw.ts';
 import { checkValidJson, GoJsonScanner } from './gojson-scan.ts';
@@ -222,17 +222,10 @@ function goInt64(raw: string): number | null {
   return Number(n);
 }
 
-function hexNibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /** google/uuid Parse: the four accepted textual forms and their error texts. */
 function parseUuid(s: string): void {
   let b = utf8(s); // Go measures and indexes strings in bytes
-  const hexPair = (i: number) => hexNibble(b[i]) >= 0 && hexNibble(b[i + 1]) >= 0;
+  const hexPair = (i: number) => nibble(b[i]) >= 0 && nibble(b[i + 1]) >= 0;
   switch (b.length) {
     case 36:
       break;
@@ -270,8 +263,8 @@ function hexToAddressBytes(s: string): Uint8Array {
   }
   const decoded: number[] = [];
   for (let j = 1; j < src.length; j += 2) {
-    const hi = hexNibble(src[j - 1]);
-    const lo = hexNibble(src[j]);
+    const hi = nibble(src[j - 1]);
+    const lo = nibble(src[j]);
     if (hi < 0 || lo < 0) break;
     decoded.push((hi << 4) | lo);
   }

@@ -3,7 +3,7 @@
 // masterseed.json. Pure: randomness and the KDF come in through ports.
 import { goField, jsonKind, isJsonObject, type JsonObject } from './gojson.ts';
 import { cbc, ctr } from '@noble/ciphers/aes.js';
-import { concatBytes, equalBytes, keccak256, toHexRaw, utf8, wipe } from './bytes.ts';
+import { concatBytes, equalBytes, keccak256, nibble, toHexRaw, utf8, wipe } from './bytes.ts';
 import type { Kdf, Random } from './ports.ts';
 
 /** scrypt cost parameters that vary (r is always 8, dklen always 32 when writing). */
@@ -217,13 +217,6 @@ function pkcs7Unpad(b: Uint8Array): Uint8Array | null {
 // ---------------------------------------------------------------------------------------------------------
 // Go's encoding/hex.DecodeString, with its exact error texts (no 0x prefix accepted).
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /** Go's `%#U` of a byte taken as a rune: `U+0067 'g'` (the quoted form only for printable runes). */
 function goRuneDisplay(b: number): string {
   const code = 'U+' + b.toString(16).toUpperCase().padStart(4, '0');
@@ -237,14 +230,14 @@ export function goHexDecode(s: string): Uint8Array {
   const out = new Uint8Array(src.length >> 1);
   let j = 1;
   for (; j < src.length; j += 2) {
-    const a = hexValue(src[j - 1]);
-    const b = hexValue(src[j]);
+    const a = nibble(src[j - 1]);
+    const b = nibble(src[j]);
     if (a < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j - 1])}`);
     if (b < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j])}`);
     out[(j - 1) >> 1] = (a << 4) | b;
   }
   if (src.length % 2 === 1) {
-    if (hexValue(src[j - 1]) < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j - 1])}`);
+    if (nibble(src[j - 1]) < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j - 1])}`);
     throw new Error('encoding/hex: odd length hex string');
   }
   return out;

@@ -2,7 +2,7 @@
 // pipe. This module is the JSON-RPC layer only — go-ethereum's positional-argument decoding and error texts,
 // result shapes, the password rule — over a `UiServerApi` the daemon implements. It never passes through the
 // Approver chain, so it keeps working when the rules engine decorates the UI (clef broke it under --rules).
-import { wipe, type Address } from '../../core/bytes.ts';
+import { nibble, wipe, type Address } from '../../core/bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
 import { jsonKind, goQuote, goQuoteChar, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
 import { goCompact, goParseAt, rawElements, skipSpace } from '../../core/gojson-raw.ts';
@@ -135,7 +135,6 @@ export function compactRawJson(text: string): string {
 
 /** crypto.HexToECDSA: plain hex (no `0x`), Go's hex.DecodeString errors, then the 32-byte and range checks. */
 export function parsePrivateKeyHex(hex: string): Uint8Array {
-  const nibble = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
   const bytes = new TextEncoder().encode(hex);
   const badByte = (b: number) => new SignerError(`invalid hex character ${goQuoteChar(b)} in private key`);
   const out = new Uint8Array(bytes.length >> 1);
