@@ -81,18 +81,6 @@ export function accountMethods(api: ExternalApi): MethodTable {
   ]);
 }
 
-/** The method names of clef's external API (case-sensitive). */
-export const EXTERNAL_METHODS = [
-  'account_version',
-  'account_list',
-  'account_new',
-  'account_signTransaction',
-  'account_signData',
-  'account_signTypedData',
-  'account_ecRecover',
-  'account_signGnosisSafeTx',
-] as const;
-
 /** The table as one RpcHandler (in-process callers and tests): unknown methods are -32601. */
 export function tableHandler(table: MethodTable): RpcHandler {
   return async (call: RpcCall): Promise<Json> => {
