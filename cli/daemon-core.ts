@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { toChecksumAddress } from '../core/bytes.ts';
 import { checkRulesAttestation } from '../core/rules-attestation.ts';
 import { FatalError, SignerError, errorMessage } from '../core/errors.ts';
-import { EXTERNAL_METHODS, accountHandler } from '../core/api.ts';
+import { accountMethods, tableHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
 import { FourByteDb } from '../core/fourbyte.ts';
@@ -13,13 +13,14 @@ import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';
 import type { Approver, HardwareWallets, Kdf, KeyStore, Logger, SecretStore, Vault } from '../core/ports.ts';
-import type { RpcHandler } from '../core/rpc.ts';
+import type { MethodTable, RpcHandler, RpcMethod } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { DirKeyStore } from '../adapters/keystore/dir-keystore.ts';
 import { UsbWallets } from '../adapters/usb/usb-wallets.ts';
 import { openVault } from '../adapters/vault/masterseed-file.ts';
 import { JsonRpcServer } from '../adapters/transport/jsonrpc.ts';
+import { servedLogger } from '../adapters/log/clef-logger.ts';
 import { startIpcServer } from '../adapters/transport/ipc.ts';
 import { startHttpServer } from '../adapters/transport/http.ts';
 import { AuditLog, openAuditFile } from '../adapters/audit/audit-log.ts';
@@ -298,30 +299,23 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
   logger.info('Starting signer', { chainid: opts.chainId, keystore: opts.keystore, 'light-kdf': opts.lightKdf, advanced: opts.advanced });
   if (opts.advanced) logger.info('Clef is in advanced mode: will warn instead of reject');
 
-  let handler: RpcHandler = accountHandler(signer);
+  let methods: MethodTable = accountMethods(signer);
   let audit: { close(): Promise<void> } | null = null;
   if (opts.auditLog !== '') {
-    const file = await openAuditFile(opts.auditLog);
+    const file = await openAuditFile(opts.auditLog, (msg, ctx) => logger.warn(msg, ctx));
     const log = new AuditLog(file, systemClock);
     log.configured(opts.auditLog);
-    handler = log.wrap(handler);
+    methods = log.decorate(methods);
     audit = file;
     logger.info('Audit logs configured', { file: opts.auditLog });
   }
 
   // Requests in flight, so close() can let them answer before the endpoints and the audit log go.
   const inflight = new Set<Promise<unknown>>();
-  const served = handler;
-  handler = (call) => {
-    const p = served(call);
-    inflight.add(p);
-    const done = () => inflight.delete(p);
-    p.then(done, done);
-    return p;
-  };
+  methods = trackInflight(methods, inflight);
   checkStop(opts.signal);
 
-  const rpc = new JsonRpcServer(handler, { methods: EXTERNAL_METHODS, logger });
+  const rpc = new JsonRpcServer(methods, { logger, onServed: servedLogger(logger) });
   const closers: (() => Promise<void>)[] = [];
   let httpUrl: string | null = null;
   let ipcUrl: string | null = null;
@@ -380,7 +374,7 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
 
   return {
     signer,
-    handler,
+    handler: tableHandler(methods),
     approver,
     status,
     async close() {
@@ -418,4 +412,22 @@ export function readinessAttrs(s: ReadinessStatus): Record<string, string | numb
     ipc: s.ipc ?? 'n/a',
     http: s.http ?? 'n/a',
   };
+}
+
+/** Decorates every method so the promises of running calls are in `inflight` until they settle. */
+function trackInflight(table: MethodTable, inflight: Set<Promise<unknown>>): MethodTable {
+  const out = new Map<string, RpcMethod>();
+  for (const [name, method] of table) {
+    out.set(name, {
+      params: method.params,
+      run: (args, call) => {
+        const p = method.run(args, call);
+        inflight.add(p);
+        const done = () => inflight.delete(p);
+        p.then(done, done);
+        return p;
+      },
+    });
+  }
+  return out;
 }

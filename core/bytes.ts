@@ -26,7 +26,8 @@ export function toHex(bytes: Uint8Array): string {
   return '0x' + toHexRaw(bytes);
 }
 
-function nibble(c: number): number {
+/** The value of one hex digit's character code, -1 when it is not one. */
+export function nibble(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;

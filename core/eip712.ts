@@ -3,7 +3,7 @@
 // UI. Spec: external-api.md §8. Hashes are geth's; the formatter bugs listed in the spec Notes are fixed.
 import { concatAll, concatBytes, fromHex, isHexDigits, keccak256, toChecksumAddress, utf8 } from './bytes.ts';
 import { SignerError } from './errors.ts';
-import { jsonKind, decodeHexStrict, goQuote, goTypeName, isJsonObject, type Json, type JsonObject } from './gojson.ts';
+import { goFieldFor, jsonKind, decodeHexStrict, goQuote, goTypeName, isJsonObject, type Json, type JsonObject } from './gojson.ts';
 import type { NameValueType } from './ports.ts';
 
 /** One declared field of a struct type. */
@@ -216,9 +216,7 @@ class GoDecode {
 
 /** Go's struct field matching: exact name, else case-insensitive (callers iterate input keys in order). */
 function matchField(key: string, names: readonly string[]): string | undefined {
-  if (names.includes(key)) return key;
-  const lower = key.toLowerCase();
-  return names.find((n) => n.toLowerCase() === lower);
+  return goFieldFor(key, names);
 }
 
 function decodeString(v: Json, field: string, dec: GoDecode, set: (s: string) => void): void {

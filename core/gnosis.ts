@@ -4,7 +4,7 @@
 import { type Address, equalBytes, toChecksumAddress, toHex } from './bytes.ts';
 import { SignerError } from './errors.ts';
 import { hashTypedData, decodeHexOrDecimal256, decodeHexOrDecimalText, jsonNumberText, type TypedData } from './eip712.ts';
-import { jsonKind, goQuote, isJsonObject, jsonAddress, jsonBytes, jsonFixed, MixedcaseAddress, type Json, type JsonObject } from './gojson.ts';
+import { goFieldFor, jsonKind, goQuote, isJsonObject, jsonAddress, jsonBytes, jsonFixed, MixedcaseAddress, type Json, type JsonObject } from './gojson.ts';
 
 /** A decoded Safe transaction (only the keys clef recognises). */
 export interface GnosisSafeTx {
@@ -98,7 +98,7 @@ export function parseGnosisSafeTx(v: Json): GnosisSafeTx {
     soft ??= typeError(what, field, goType);
   };
   for (const key of Object.keys(v)) {
-    const field = FIELDS.find((f) => f === key) ?? FIELDS.find((f) => f.toLowerCase() === key.toLowerCase());
+    const field = goFieldFor(key, FIELDS);
     if (!field) continue;
     const val = v[key];
     const ctx = { field: `${STRUCT}.${field}` };

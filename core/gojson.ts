@@ -179,14 +179,32 @@ export class MixedcaseAddress {
 }
 
 /**
- * Go's struct-field matching: the member whose name equals `name` exactly, else (last) case-insensitively.
- * Returns undefined when absent.
+ * Go's key folding for matching a JSON member name against a struct field name (encoding/json foldName):
+ * ASCII case, plus U+017F ſ ~ s and U+212A K (Kelvin) ~ k, the only non-ASCII runes that fold onto ASCII.
+ */
+export function goFoldKey(key: string): string {
+  return key.replace(/[A-Z\u017f\u212a]/g, (ch) => (ch === '\u017f' ? 's' : ch === '\u212a' ? 'k' : ch.toLowerCase()));
+}
+
+/**
+ * The struct field an input member name `key` decodes into: the field named exactly `key`, else the one whose
+ * name folds like it (Go prefers an exact name per key). Undefined when none matches.
+ */
+export function goFieldFor<T extends string>(key: string, fields: readonly T[]): T | undefined {
+  if ((fields as readonly string[]).includes(key)) return key as T;
+  const folded = goFoldKey(key);
+  return fields.find((f) => goFoldKey(f) === folded);
+}
+
+/**
+ * The value Go's json.Unmarshal assigns to struct field `name`: members are assigned in document order, so the
+ * LAST member whose name folds to `name` wins (an exact-case member earlier in the object does not). Objects from
+ * goParse keep that order also for repeated names. Undefined when absent.
  */
 export function goField(obj: JsonObject, name: string): Json | undefined {
-  if (Object.prototype.hasOwnProperty.call(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
+  const folded = goFoldKey(name);
   let found: Json | undefined;
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) found = obj[k];
+  for (const k of Object.keys(obj)) if (goFoldKey(k) === folded) found = obj[k];
   return found;
 }
 
@@ -216,11 +234,16 @@ export function goTypeName(v: Json | undefined): string {
 
 const htmlUnsafe = /[<>&\u2028\u2029]/g;
 
+/** Go's HTML-safe escaping of JSON text: `<`, `>`, `&`, U+2028, U+2029 become `\u003c` etc. (json.HTMLEscape). */
+export function goHtmlEscape(jsonText: string): string {
+  return jsonText.replace(htmlUnsafe, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 /** Go encoding/json output: compact, with `<`, `>`, `&`, U+2028, U+2029 escaped as `\u003c` etc. */
 export function goStringify(value: unknown): string {
   const s = JSON.stringify(value);
   if (s === undefined) return 'null';
-  return s.replace(htmlUnsafe, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return goHtmlEscape(s);
 }
 
 const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
@@ -285,6 +308,13 @@ export function goQuote(s: string): string {
   if (run < s.length) out.push(run === 0 ? s : s.slice(run));
   out.push('"');
   return out.join('');
+}
+
+/** Go's quoteChar / `%q` of one byte as a rune literal: `'x'`, `'\\''`, `'"'`, `'\\x01'`, `'Ã'` for 0xc3. */
+export function goQuoteChar(b: number): string {
+  if (b === 0x27) return "'\\''";
+  if (b === 0x22) return `'"'`;
+  return "'" + goQuote(String.fromCharCode(b)).slice(1, -1) + "'";
 }
 
 const utf8Decoder = new TextDecoder('utf-8');

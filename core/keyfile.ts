@@ -1,9 +1,12 @@
 // Web3 Secret Storage key files as go-ethereum reads and writes them (vault-and-keystore.md §6.2–§6.4):
 // the exact JSON written, DecryptKey's v1/v3 paths with Go's error texts, and the scan-time address rule.
-// JSON is parsed by a small Go-compatible parser so that Go's syntax errors, "first value only" decoding,
-// integer fields (`3.0` is not an int) and case-insensitive member matching come out as geth has them.
-import { addressFromBytes, toHexRaw, utf8, wipe, type Address } from './bytes.ts';
-import { goQuoteBytes, type Json } from './gojson.ts';
+// JSON goes through the core Go scanner (gojson-scan.ts) and raw member spans (gojson-raw.ts) so that Go's syntax
+// errors, "first value only" decoding, integer fields (`3.0` is not an int) and case-insensitive member matching
+// (last folded member wins) come out as geth has them.
+import { addressFromBytes, nibble, toHexRaw, utf8, wipe, type Address } from './bytes.ts';
+import { goFoldKey, goQuoteBytes, type Json } from './gojson.ts';
+import { decodeStringToken, goParseAt, rawKind, rawMembers, skipSpace, type RawMember } from './gojson-raw.ts';
+import { checkValidJson, GoJsonScanner } from './gojson-scan.ts';
 import type { Kdf, Random } from './ports.ts';
 import { addressOfPrivateKey, privateKeyError } from './secp256k1.ts';
 import { decryptSecret, decryptSecretV1, encryptSecret, type ScryptParams } from './secret-storage.ts';
@@ -50,14 +53,18 @@ export async function encryptKeyFile(
  * v1 when `version` is the string "1", v3 otherwise. Returns the 32-byte private key; the caller wipes it.
  */
 export async function decryptKeyFile(json: string, password: string, kdf: Kdf, expected?: Address): Promise<Uint8Array> {
-  const root = parseGoJson(json); // json.Unmarshal into map[string]interface{}
-  if (root.k !== 'object' && root.k !== 'null') {
-    throw new Error(`json: cannot unmarshal ${kindName(root)} into Go value of type map[string]interface {}`);
+  checkValidJson(json); // json.Unmarshal into map[string]interface{}: syntax first
+  const start = skipSpace(json, 0);
+  const rootKind = rawKind(json.slice(start, start + 1));
+  if (rootKind !== 'object' && rootKind !== 'null') {
+    throw new Error(`json: cannot unmarshal ${rootKind} into Go value of type map[string]interface {}`);
   }
-  const versionMember = root.k === 'object' ? lastExact(root, 'version') : undefined;
-  const v1 = versionMember?.k === 'string' && versionMember.v === '1';
+  const members = rootKind === 'object' ? rawMembers(json, start) : [];
+  const versionMember = members.filter((m) => m.key === 'version').pop(); // a map: exact names, last one wins
+  const versionRaw = versionMember ? json.slice(versionMember.start, versionMember.end) : '';
+  const v1 = versionRaw.startsWith('"') && decodeStringToken(versionRaw) === '1';
   const structName = v1 ? 'encryptedKeyJSONV1' : 'encryptedKeyJSONV3';
-  const fields = decodeKeyStruct(root, structName, v1);
+  const fields = decodeKeyStruct(json, members, structName, v1);
 
   let plain: Uint8Array;
   if (v1) {
@@ -119,29 +126,34 @@ function firstValueMember(text: string, name: string): Json | undefined {
   try {
     parsed = JSON.parse(text);
   } catch {
-    // trailing data or a syntax error: the Go parser decides
+    // trailing data or a syntax error: the Go scanner decides
   }
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
     const obj = parsed as { [key: string]: Json };
     let hits = 0;
     let value: Json | undefined;
     for (const k of Object.keys(obj)) {
-      if (k.length === name.length && foldName(k) === name) {
+      if (goFoldKey(k) === name) {
         hits++;
         value = obj[k];
       }
     }
     if (hits <= 1) return value;
   }
-  let first: GoJson;
+  // json.Decoder's view: the first JSON value; whatever follows it is not read
+  const scanner = new GoJsonScanner();
+  scanner.push(text);
+  let first: string | null;
   try {
-    first = parseFirstGoJson(text).value;
+    first = scanner.next() ?? scanner.finish();
   } catch {
     return undefined;
   }
-  if (first.k !== 'object') return undefined;
-  const node = lastFolded(first, name);
-  return node === undefined ? undefined : toJson(node);
+  if (first === null || first.charCodeAt(0) !== 0x7b) return undefined;
+  const member = rawMembers(first, 0)
+    .filter((m) => goFoldKey(m.key) === name)
+    .pop();
+  return member === undefined ? undefined : goParseAt(first, member.start);
 }
 
 /**
@@ -152,8 +164,7 @@ export function withAddressMember(text: string, address: Address): string {
   if (!looksLikeUnaddressedKeyFile(text)) throw new Error('not a key file without address');
   const hex = address.replace(/^0x/i, '').toLowerCase();
   if (!/^[0-9a-f]{40}$/.test(hex)) throw new Error(`invalid address ${address}`);
-  let i = 0;
-  while (isSpace(text.charCodeAt(i))) i++;
+  const i = skipSpace(text, 0);
   // The object has at least a crypto member, so a comma after the new member is always right.
   return `${text.slice(0, i + 1)}"address":"${hex}",${text.slice(i + 1)}`;
 }
@@ -169,33 +180,34 @@ interface KeyStruct {
   version: number;
 }
 
-function decodeKeyStruct(root: GoJson, structName: string, v1: boolean): KeyStruct {
+function decodeKeyStruct(text: string, members: RawMember[], structName: string, v1: boolean): KeyStruct {
   const out: KeyStruct = { id: '', crypto: null, version: 0 };
-  if (root.k !== 'object') return out; // null leaves every field at its zero value
   const errors: Error[] = []; // Go keeps decoding after a type error and reports the first one
-  const fail = (node: GoJson, field: string, goType: string, withLiteral = false) => {
-    const what = withLiteral && node.k === 'number' ? `number ${node.raw}` : kindName(node);
+  const fail = (kind: string, raw: string, field: string, goType: string, withLiteral = false) => {
+    const what = withLiteral && kind === 'number' ? `number ${raw}` : kind;
     errors.push(new Error(`json: cannot unmarshal ${what} into Go struct field ${structName}.${field} of type ${goType}`));
   };
   // Go assigns members in document order; a later member matching the same field overwrites an earlier one.
-  for (const [key, node] of root.members) {
-    const name = foldName(key);
+  for (const m of members) {
+    const name = goFoldKey(m.key);
+    const raw = text.slice(m.start, m.end);
+    const kind = rawKind(raw);
     if (name === 'address') {
-      if (node.k !== 'string' && node.k !== 'null') fail(node, 'address', 'string');
+      if (kind !== 'string' && kind !== 'null') fail(kind, raw, 'address', 'string');
     } else if (name === 'id') {
-      if (node.k === 'string') out.id = node.v;
-      else if (node.k !== 'null') fail(node, 'id', 'string');
+      if (kind === 'string') out.id = decodeStringToken(raw);
+      else if (kind !== 'null') fail(kind, raw, 'id', 'string');
     } else if (name === 'crypto') {
-      if (node.k === 'object') out.crypto = toJson(node);
-      else if (node.k !== 'null') fail(node, 'crypto', 'keystore.CryptoJSON');
+      if (kind === 'object') out.crypto = goParseAt(text, m.start);
+      else if (kind !== 'null') fail(kind, raw, 'crypto', 'keystore.CryptoJSON');
     } else if (name === 'version') {
       if (v1) {
-        if (node.k !== 'string' && node.k !== 'null') fail(node, 'version', 'string');
-      } else if (node.k === 'number') {
-        const n = goInt64(node.raw);
-        if (n === null) fail(node, 'version', 'int', true);
+        if (kind !== 'string' && kind !== 'null') fail(kind, raw, 'version', 'string');
+      } else if (kind === 'number') {
+        const n = goInt64(raw);
+        if (n === null) fail(kind, raw, 'version', 'int', true);
         else out.version = n;
-      } else if (node.k !== 'null') fail(node, 'version', 'int');
+      } else if (kind !== 'null') fail(kind, raw, 'version', 'int');
     }
   }
   if (errors.length > 0) throw errors[0];
@@ -210,17 +222,10 @@ function goInt64(raw: string): number | null {
   return Number(n);
 }
 
-function hexNibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /** google/uuid Parse: the four accepted textual forms and their error texts. */
 function parseUuid(s: string): void {
   let b = utf8(s); // Go measures and indexes strings in bytes
-  const hexPair = (i: number) => hexNibble(b[i]) >= 0 && hexNibble(b[i + 1]) >= 0;
+  const hexPair = (i: number) => nibble(b[i]) >= 0 && nibble(b[i + 1]) >= 0;
   switch (b.length) {
     case 36:
       break;
@@ -258,8 +263,8 @@ function hexToAddressBytes(s: string): Uint8Array {
   }
   const decoded: number[] = [];
   for (let j = 1; j < src.length; j += 2) {
-    const hi = hexNibble(src[j - 1]);
-    const lo = hexNibble(src[j]);
+    const hi = nibble(src[j - 1]);
+    const lo = nibble(src[j]);
     if (hi < 0 || lo < 0) break;
     decoded.push((hi << 4) | lo);
   }
@@ -267,263 +272,4 @@ function hexToAddressBytes(s: string): Uint8Array {
   const tail = decoded.slice(Math.max(0, decoded.length - 20));
   out.set(tail, 20 - tail.length);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// A Go-compatible JSON parser (encoding/json's grammar and syntax error texts)
-// ---------------------------------------------------------------------------------------------------------
-
-type GoJson =
-  | { k: 'object'; members: [string, GoJson][] }
-  | { k: 'array'; items: GoJson[] }
-  | { k: 'string'; v: string }
-  | { k: 'number'; raw: string }
-  | { k: 'bool'; v: boolean }
-  | { k: 'null' };
-
-type GoObject = Extract<GoJson, { k: 'object' }>;
-
-/** Go's name for a JSON value's kind in UnmarshalTypeError. */
-function kindName(n: GoJson): string {
-  return n.k;
-}
-
-/** Go's json field-name folding for ASCII names: case-insensitive, with U+017F ſ folding to s (Go's SimpleFold). */
-function foldName(key: string): string {
-  return key.replace(/\u017f/g, 's').toLowerCase();
-}
-
-function lastFolded(obj: GoObject, name: string): GoJson | undefined {
-  let found: GoJson | undefined;
-  for (const [k, v] of obj.members) if (foldName(k) === name) found = v;
-  return found;
-}
-
-function lastExact(obj: GoObject, name: string): GoJson | undefined {
-  let found: GoJson | undefined;
-  for (const [k, v] of obj.members) if (k === name) found = v;
-  return found;
-}
-
-/** Plain JSON value (duplicate members: the last wins, as in a Go map; numbers as float64). */
-function toJson(n: GoJson): Json {
-  switch (n.k) {
-    case 'object': {
-      const o: { [key: string]: Json } = {};
-      for (const [k, v] of n.members) Object.defineProperty(o, k, { value: toJson(v), enumerable: true, writable: true, configurable: true });
-      return o;
-    }
-    case 'array':
-      return n.items.map(toJson);
-    case 'string':
-      return n.v;
-    case 'number':
-      return Number(n.raw);
-    case 'bool':
-      return n.v;
-    case 'null':
-      return null;
-  }
-}
-
-class EndOfInput extends Error {}
-
-const MAX_DEPTH = 10000;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-/** Go's quoteChar: the offending byte as Go prints it in `invalid character …`. */
-function quoteChar(text: string, i: number): string {
-  const cp = text.codePointAt(i)!;
-  const first = cp < 0x80 ? cp : utf8(String.fromCodePoint(cp))[0];
-  if (first === 0x27) return `'\\''`;
-  if (first === 0x22) return `'"'`;
-  const q = goQuoteBytes(utf8(String.fromCharCode(first)));
-  return `'${q.slice(1, -1)}'`;
-}
-
-class GoJsonParser {
-  i = 0;
-  depth = 0;
-  constructor(readonly s: string) {}
-
-  fail(context: string): never {
-    if (this.i >= this.s.length) throw new EndOfInput('unexpected end of JSON input');
-    throw new Error(`invalid character ${quoteChar(this.s, this.i)} ${context}`);
-  }
-
-  skipSpace(): void {
-    while (this.i < this.s.length && isSpace(this.s.charCodeAt(this.i))) this.i++;
-  }
-
-  value(): GoJson {
-    this.skipSpace();
-    const c = this.s.charCodeAt(this.i);
-    if (c === 0x7b) return this.object();
-    if (c === 0x5b) return this.array();
-    if (c === 0x22) return { k: 'string', v: this.string() };
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-    if (c === 0x74) return this.literal('true', { k: 'bool', v: true });
-    if (c === 0x66) return this.literal('false', { k: 'bool', v: false });
-    if (c === 0x6e) return this.literal('null', { k: 'null' });
-    this.fail('looking for beginning of value');
-  }
-
-  enter(): void {
-    if (++this.depth > MAX_DEPTH) this.fail('exceeded max depth');
-    this.i++;
-  }
-
-  object(): GoJson {
-    this.enter();
-    const members: [string, GoJson][] = [];
-    this.skipSpace();
-    if (this.s.charCodeAt(this.i) === 0x7d) {
-      this.i++;
-      this.depth--;
-      return { k: 'object', members };
-    }
-    for (;;) {
-      this.skipSpace();
-      if (this.s.charCodeAt(this.i) !== 0x22) this.fail('looking for beginning of object key string');
-      const key = this.string();
-      this.skipSpace();
-      if (this.s.charCodeAt(this.i) !== 0x3a) this.fail('after object key');
-      this.i++;
-      members.push([key, this.value()]);
-      this.skipSpace();
-      const c = this.s.charCodeAt(this.i);
-      if (c === 0x2c) {
-        this.i++;
-        continue;
-      }
-      if (c === 0x7d) {
-        this.i++;
-        this.depth--;
-        return { k: 'object', members };
-      }
-      this.fail('after object key:value pair');
-    }
-  }
-
-  array(): GoJson {
-    this.enter();
-    const items: GoJson[] = [];
-    this.skipSpace();
-    if (this.s.charCodeAt(this.i) === 0x5d) {
-      this.i++;
-      this.depth--;
-      return { k: 'array', items };
-    }
-    for (;;) {
-      items.push(this.value());
-      this.skipSpace();
-      const c = this.s.charCodeAt(this.i);
-      if (c === 0x2c) {
-        this.i++;
-        continue;
-      }
-      if (c === 0x5d) {
-        this.i++;
-        this.depth--;
-        return { k: 'array', items };
-      }
-      this.fail('after array element');
-    }
-  }
-
-  string(): string {
-    const start = this.i;
-    this.i++; // opening quote
-    let plain = true;
-    for (;;) {
-      if (this.i >= this.s.length) this.fail('in string literal');
-      const c = this.s.charCodeAt(this.i);
-      if (c === 0x22) break;
-      if (c < 0x20) this.fail('in string literal');
-      if (c === 0x5c) {
-        plain = false;
-        this.i++;
-        const e = this.s.charCodeAt(this.i);
-        if (e === 0x75) {
-          for (let k = 0; k < 4; k++) {
-            this.i++;
-            if (hexNibble(this.s.charCodeAt(this.i)) < 0) this.fail('in \\u hexadecimal character escape');
-          }
-        } else if (!(e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) {
-          this.fail('in string escape code');
-        }
-      }
-      this.i++;
-    }
-    this.i++; // closing quote
-    const body = this.s.slice(start + 1, this.i - 1);
-    if (plain) return body;
-    // The token is valid JSON by now; lone surrogate escapes become U+FFFD as in Go.
-    return (JSON.parse(this.s.slice(start, this.i)) as string).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-  }
-
-  digits(): void {
-    while (this.i < this.s.length) {
-      const c = this.s.charCodeAt(this.i);
-      if (c < 0x30 || c > 0x39) break;
-      this.i++;
-    }
-  }
-
-  isDigit(): boolean {
-    const c = this.s.charCodeAt(this.i);
-    return c >= 0x30 && c <= 0x39;
-  }
-
-  number(): GoJson {
-    const start = this.i;
-    if (this.s.charCodeAt(this.i) === 0x2d) {
-      this.i++;
-      if (!this.isDigit()) this.fail('in numeric literal');
-    }
-    if (this.s.charCodeAt(this.i) === 0x30) this.i++;
-    else this.digits();
-    if (this.s.charCodeAt(this.i) === 0x2e) {
-      this.i++;
-      if (!this.isDigit()) this.fail('after decimal point in numeric literal');
-      this.digits();
-    }
-    const e = this.s.charCodeAt(this.i);
-    if (e === 0x65 || e === 0x45) {
-      this.i++;
-      const sign = this.s.charCodeAt(this.i);
-      if (sign === 0x2b || sign === 0x2d) this.i++;
-      if (!this.isDigit()) this.fail('in exponent of numeric literal');
-      this.digits();
-    }
-    return { k: 'number', raw: this.s.slice(start, this.i) };
-  }
-
-  literal(word: string, node: GoJson): GoJson {
-    for (let k = 1; k < word.length; k++) {
-      this.i++;
-      if (this.s[this.i] !== word[k]) this.fail(`in literal ${word} (expecting '${word[k]}')`);
-    }
-    this.i++;
-    return node;
-  }
-}
-
-/** json.Unmarshal's view: exactly one JSON value, only whitespace after it. */
-function parseGoJson(text: string): GoJson {
-  const p = new GoJsonParser(text);
-  const value = p.value();
-  p.skipSpace();
-  if (p.i < text.length) p.fail('after top-level value');
-  return value;
-}
-
-/** json.Decoder's view: the first JSON value; whatever follows it is not read. */
-function parseFirstGoJson(text: string): { value: GoJson; end: number } {
-  const p = new GoJsonParser(text);
-  const value = p.value();
-  return { value, end: p.i };
 }

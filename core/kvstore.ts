@@ -4,7 +4,7 @@
 import { gcm } from '@noble/ciphers/aes.js';
 import { base64 } from '@scure/base';
 import { fromUtf8, utf8 } from './bytes.ts';
-import { isJsonObject, jsonKind, goStringify } from './gojson.ts';
+import { goField, isJsonObject, jsonKind, goStringify, type JsonObject } from './gojson.ts';
 
 /** One stored entry as Go decodes it: either field may be null (JSON `null` or absent). */
 export interface StoreEntry {
@@ -52,8 +52,7 @@ function decodeBase64Go(s: string): Uint8Array {
 
 /** A Go `[]byte` struct field: null/absent → null, a string → base64 bytes, anything else a type error. */
 function bytesField(entry: Record<string, unknown>, name: 'iv' | 'c'): Uint8Array | null {
-  let v: unknown;
-  for (const k of Object.keys(entry)) if (k.toLowerCase() === name) v = entry[k];
+  const v: unknown = goField(entry as JsonObject, name);
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') {
     throw new StoreFormatError(

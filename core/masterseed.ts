@@ -1,6 +1,6 @@
 // masterseed.json (vault-and-keystore.md §2): the 256-byte clef seed encrypted like a v3 key file's `crypto`
 // object and wrapped as `{"description":"Clef seed","version":1,"params":{…}}`. Pure: no file access here.
-import { isJsonObject } from './gojson.ts';
+import { goField, isJsonObject, type JsonObject } from './gojson.ts';
 import { decryptSecret, encryptSecret } from './secret-storage.ts';
 import type { ScryptParams } from './secret-storage.ts';
 import type { Kdf, Random } from './ports.ts';
@@ -49,11 +49,9 @@ interface SeedFile {
   params: unknown;
 }
 
-/** Go struct-field lookup: case-insensitive, last match wins. */
+/** Go struct-field lookup (goField): case-insensitive, last match wins. */
 function member(obj: Record<string, unknown>, name: string): unknown {
-  let found: unknown;
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === name) found = obj[k];
-  return found;
+  return goField(obj as JsonObject, name);
 }
 
 /** Decodes the wrapper like Go's json.Unmarshal into {description string; version int; params CryptoJSON}. */

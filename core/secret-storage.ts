@@ -1,9 +1,9 @@
 // The Web3 Secret Storage `crypto` object (vault-and-keystore.md §2.1, §6.3, §6.4): scrypt/pbkdf2 key
 // derivation, AES-128-CTR (v3) or AES-128-CBC (v1) encryption and the Keccak-256 MAC. Shared by key files and
 // masterseed.json. Pure: randomness and the KDF come in through ports.
-import { jsonKind, isJsonObject } from './gojson.ts';
+import { goField, jsonKind, isJsonObject, type JsonObject } from './gojson.ts';
 import { cbc, ctr } from '@noble/ciphers/aes.js';
-import { concatBytes, equalBytes, keccak256, toHexRaw, utf8, wipe } from './bytes.ts';
+import { concatBytes, equalBytes, keccak256, nibble, toHexRaw, utf8, wipe } from './bytes.ts';
 import type { Kdf, Random } from './ports.ts';
 
 /** scrypt cost parameters that vary (r is always 8, dklen always 32 when writing). */
@@ -102,11 +102,9 @@ interface CryptoFields {
   mac: string;
 }
 
-/** Go struct-field lookup: member names match case-insensitively; the last matching member wins. */
+/** Go struct-field lookup (goField): member names match case-insensitively; the last matching member wins. */
 function member(obj: Record<string, unknown>, name: string): unknown {
-  let found: unknown;
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === name) found = obj[k];
-  return found;
+  return goField(obj as JsonObject, name);
 }
 
 /** A Go `string` struct field: absent or null leaves "", anything else is a JSON type error. */
@@ -219,13 +217,6 @@ function pkcs7Unpad(b: Uint8Array): Uint8Array | null {
 // ---------------------------------------------------------------------------------------------------------
 // Go's encoding/hex.DecodeString, with its exact error texts (no 0x prefix accepted).
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /** Go's `%#U` of a byte taken as a rune: `U+0067 'g'` (the quoted form only for printable runes). */
 function goRuneDisplay(b: number): string {
   const code = 'U+' + b.toString(16).toUpperCase().padStart(4, '0');
@@ -239,14 +230,14 @@ export function goHexDecode(s: string): Uint8Array {
   const out = new Uint8Array(src.length >> 1);
   let j = 1;
   for (; j < src.length; j += 2) {
-    const a = hexValue(src[j - 1]);
-    const b = hexValue(src[j]);
+    const a = nibble(src[j - 1]);
+    const b = nibble(src[j]);
     if (a < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j - 1])}`);
     if (b < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j])}`);
     out[(j - 1) >> 1] = (a << 4) | b;
   }
   if (src.length % 2 === 1) {
-    if (hexValue(src[j - 1]) < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j - 1])}`);
+    if (nibble(src[j - 1]) < 0) throw new Error(`encoding/hex: invalid byte: ${goRuneDisplay(src[j - 1])}`);
     throw new Error('encoding/hex: odd length hex string');
   }
   return out;

@@ -14,7 +14,7 @@ import {
   type Address,
 } from './bytes.ts';
 import { SignerError, ValidationError } from './errors.ts';
-import { jsonKind, isJsonObject, jsonBytes, jsonFixed, jsonQuantity, MixedcaseAddress, unmarshalError, type Json, type JsonObject } from './gojson.ts';
+import { goFoldKey, jsonKind, isJsonObject, jsonBytes, jsonFixed, jsonQuantity, MixedcaseAddress, unmarshalError, type Json, type JsonObject } from './gojson.ts';
 import type { SignTransactionResult, UnsignedTxPayload } from './ports.ts';
 
 /** One EIP-2930 access-list entry. */
@@ -96,7 +96,7 @@ function accessTuple(v: Json, field: string): AccessTuple {
   let storageKeys: Uint8Array[] | undefined;
   let soft: Error | null = null;
   for (const key of Object.keys(v)) {
-    const name = key.toLowerCase();
+    const name = goFoldKey(key);
     const val = v[key];
     if (name === 'address') {
       address = val === null ? undefined : addressFromBytes(jsonFixed(val, 20, { goType: 'common.Address', field: `${field}.address` }));
@@ -149,7 +149,7 @@ export function decodeSendTxArgs(v: Json): SendTxArgs {
   // Keys are applied in document order, as Go does; the last key matching a field wins.
   for (const key of Object.keys(v)) {
     const val = v[key];
-    switch (key.toLowerCase()) {
+    switch (goFoldKey(key)) {
       case 'from':
         args.from = MixedcaseAddress.fromJson(val, { field: f('from') });
         break;

@@ -1,14 +1,15 @@
-// clef's audit log (ui-api.md §9, cli.md §7.5): a decorator around the external API's RpcHandler that writes one
-// request and one response line per call in Go log/slog text format (`time=… level=INFO msg=<Method> api=signer …`).
-// Fields come from the raw JSON params and the result or error. account_new and rpc_modules are not logged, and —
-// as in clef, where the log sat behind Go's argument decoding — neither are calls whose arguments fail to decode.
-import { closeSync, openSync, writeSync } from 'node:fs';
+// clef's audit log (ui-api.md §9, cli.md §7.5): a decorator of the external API's method table (core/api.ts) that
+// writes one request and one response line per call in Go log/slog text format (`time=… level=INFO msg=<Method>
+// api=signer …`). Fields come from the decoded arguments (struct dumps: the params as received) and the result or
+// error. account_new and rpc_modules are not logged, and — as in clef, where the log sat behind Go's argument
+// decoding — neither are calls whose arguments fail to decode: they never reach the decorated method.
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { toChecksumAddress, toHexRaw } from '../../core/bytes.ts';
 import { errorMessage } from '../../core/errors.ts';
-import { decodeBytesText, goQuote, goStringify, isJsonObject, MixedcaseAddress } from '../../core/gojson.ts';
+import { goQuote, goStringify, isJsonObject, type MixedcaseAddress } from '../../core/gojson.ts';
 import type { Json } from '../../core/gojson.ts';
 import type { Clock, Meta } from '../../core/ports.ts';
-import type { RpcCall, RpcHandler } from '../../core/rpc.ts';
+import { RawJson, type MethodTable, type RpcMethod } from '../../core/rpc.ts';
 
 /** Receives one log line at a time, without its trailing newline. */
 export interface AuditSink {
@@ -30,14 +31,11 @@ export interface AuditFormats {
 type SlogValue = string | { bytes: string };
 type Attr = [key: string, value: SlogValue];
 
-/** What one method logs: its slog message, argument arity, request attributes and response attributes. */
+/** What one method logs: its slog message, request attributes (from the decoded call) and response attributes. */
 interface MethodLog {
   msg: string;
-  /** Required and maximum positional argument count (Go's decoder rejects calls outside these). */
-  required: number;
-  max: number;
-  /** Request attributes after `type=request metadata=…`; throws when the arguments would not decode. */
-  request(params: Json[], formats: AuditFormats): Attr[];
+  /** Request attributes after `type=request metadata=…`, from the decoded arguments and the params as received. */
+  request(args: unknown[], params: Json[], formats: AuditFormats): Attr[];
   /** Response attributes after `type=response`. */
   response(outcome: { ok: true; result: Json } | { ok: false; error: unknown }): Attr[];
 }
@@ -48,27 +46,14 @@ const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 /** Go `%+v` of an error value: its message, `<nil>` when none. */
 const errorAttr = (o: { ok: boolean; error?: unknown }): Attr => ['error', o.ok ? NIL : errorMessage(o.error)];
 
-function addressDisplay(v: Json | undefined): string {
-  return MixedcaseAddress.fromJson(v).display();
-}
+/** A decoded address argument in the display form. */
+const addressDisplay = (v: unknown): string => (v as MixedcaseAddress).display();
 
-/** Optional string argument (method selector): absent or null → `<nil>`. */
-function optionalString(v: Json | undefined): string {
-  if (v === undefined || v === null) return NIL;
-  if (typeof v !== 'string') throw new Error('selector is not a string');
-  return v;
-}
+/** A decoded optional string argument (method selector): null → `<nil>`. */
+const optionalString = (v: unknown): string => (v === null ? NIL : (v as string));
 
-/** An object argument (or null, which Go decodes to the zero value). */
-function objectArg(v: Json | undefined): Json {
-  if (v !== null && v !== undefined && !isJsonObject(v)) throw new Error('not an object');
-  return v ?? null;
-}
-
-function bytesHex(v: Json | undefined): string {
-  if (typeof v !== 'string') throw new Error('not a bytes string');
-  return toHexRaw(decodeBytesText(v));
-}
+/** A struct argument as received (null stays null: Go decoded it to the zero value). */
+const received = (v: Json | undefined): Json => v ?? null;
 
 /** `0x…` hex result → hex without `0x` (common.Bytes2Hex). */
 const strip0x = (v: Json): string => (typeof v === 'string' ? v.replace(/^0x/i, '').toLowerCase() : '');
@@ -76,8 +61,6 @@ const strip0x = (v: Json): string => (typeof v === 'string' ? v.replace(/^0x/i, 
 const METHODS: Record<string, MethodLog> = {
   account_list: {
     msg: 'List',
-    required: 0,
-    max: 0,
     request: () => [],
     // Go's %+v of []common.Address; denial or error log the nil slice `[]` and no error attribute (clef quirk).
     response: (o) => {
@@ -87,16 +70,10 @@ const METHODS: Record<string, MethodLog> = {
   },
   account_signTransaction: {
     msg: 'SignTransaction',
-    required: 1,
-    max: 2,
-    request: (p, f) => {
-      const tx = objectArg(p[0]);
-      const selector = optionalString(p[1]);
-      return [
-        ['tx', f.tx ? f.tx(tx) : goStringify(tx)],
-        ['methodSelector', selector],
-      ];
-    },
+    request: (a, p, f) => [
+      ['tx', f.tx ? f.tx(received(p[0])) : goStringify(received(p[0]))],
+      ['methodSelector', optionalString(a[1])],
+    ],
     response: (o) => {
       if (o.ok && isJsonObject(o.result)) return [['data', strip0x(o.result.raw ?? '')], errorAttr(o)];
       return [['data', NIL], errorAttr(o)];
@@ -104,63 +81,41 @@ const METHODS: Record<string, MethodLog> = {
   },
   account_signData: {
     msg: 'SignData',
-    required: 3,
-    max: 3,
-    request: (p) => {
-      if (p[0] !== null && typeof p[0] !== 'string') throw new Error('content type is not a string');
-      const addr = addressDisplay(p[1]);
-      return [
-        ['addr', addr],
-        ['data', { bytes: goMarshal(p[2]) }],
-        ['content-type', p[0] ?? ''],
-      ];
-    },
+    request: (a, p) => [
+      ['addr', addressDisplay(a[1])],
+      ['data', { bytes: goMarshal(p[2]) }],
+      ['content-type', a[0] as string],
+    ],
     response: (o) => [['data', o.ok ? strip0x(o.result) : ''], errorAttr(o)],
   },
   account_signTypedData: {
     msg: 'SignTypedData',
-    required: 2,
-    max: 2,
     // clef dumped Go's %+v of its TypedData struct (with memory addresses); we write the compact JSON instead.
-    request: (p) => {
-      const addr = addressDisplay(p[0]);
-      return [
-        ['addr', addr],
-        ['data', goStringify(objectArg(p[1]))],
-      ];
-    },
+    request: (a, p) => [
+      ['addr', addressDisplay(a[0])],
+      ['data', goStringify(received(p[1]))],
+    ],
     response: (o) => [['data', o.ok ? strip0x(o.result) : ''], errorAttr(o)],
   },
   account_signGnosisSafeTx: {
     msg: 'SignGnosisSafeTx',
-    required: 2,
-    max: 3,
-    request: (p, f) => {
-      const addr = addressDisplay(p[0]);
-      const safeTx = objectArg(p[1]);
-      const selector = optionalString(p[2]);
-      return [
-        ['addr', addr],
-        ['data', f.gnosisTx ? f.gnosisTx(safeTx) : goStringify(safeTx)],
-        ['selector', selector],
-      ];
-    },
+    request: (a, p, f) => [
+      ['addr', addressDisplay(a[0])],
+      ['data', f.gnosisTx ? f.gnosisTx(received(p[1])) : goStringify(received(p[1]))],
+      ['selector', optionalString(a[2])],
+    ],
     response: (o) => [['data', o.ok && o.result !== null ? goStringify(o.result) : NIL], errorAttr(o)],
   },
   account_ecRecover: {
     msg: 'EcRecover',
-    required: 2,
-    max: 2,
-    request: (p) => [
-      ['data', bytesHex(p[0])],
-      ['sig', bytesHex(p[1])],
+    request: (a) => [
+      ['data', toHexRaw(a[0] as Uint8Array)],
+      ['sig', toHexRaw(a[1] as Uint8Array)],
     ],
     response: (o) => [['address', o.ok ? toChecksumAddress(String(o.result)) : ZERO_ADDRESS], errorAttr(o)],
   },
   account_version: {
     msg: 'Version',
-    required: 0,
-    max: 0,
     request: () => [],
     response: (o) => [['data', o.ok ? String(o.result) : ''], errorAttr(o)],
   },
@@ -183,34 +138,37 @@ export class AuditLog {
     this.log('Configured', [['audit log', path]]);
   }
 
-  /** Wraps the external API's handler so every audited call writes a request line before and a response line after. */
-  wrap(handler: RpcHandler): RpcHandler {
-    return async (call: RpcCall): Promise<Json> => {
-      const spec = Object.prototype.hasOwnProperty.call(METHODS, call.method) ? METHODS[call.method] : undefined;
-      const requestAttrs = spec ? this.requestAttrs(spec, call) : null;
-      if (!spec || !requestAttrs) return handler(call);
-      this.log(spec.msg, [['type', 'request'], ['metadata', metadataJson(call.meta)], ...requestAttrs]);
-      let result: Json;
-      try {
-        result = await handler(call);
-      } catch (error) {
-        this.log(spec.msg, [['type', 'response'], ...spec.response({ ok: false, error })]);
-        throw error;
-      }
-      this.log(spec.msg, [['type', 'response'], ...spec.response({ ok: true, result })]);
-      return result;
-    };
+  /**
+   * Decorates the external API's method table (clef's auditlog.go wraps its ExternalAPI the same way): every
+   * audited method writes a request line with its decoded call before it runs and a response line after.
+   * Calls whose arguments do not decode never reach a method, so they are not logged (as in clef).
+   */
+  decorate(table: MethodTable): MethodTable {
+    const out = new Map<string, RpcMethod>();
+    for (const [name, method] of table) {
+      const spec = Object.prototype.hasOwnProperty.call(METHODS, name) ? METHODS[name] : undefined;
+      out.set(name, spec ? this.audited(spec, method) : method);
+    }
+    return out;
   }
 
-  /** The request attributes, or null when clef's decoder would have rejected the arguments (nothing logged). */
-  private requestAttrs(spec: MethodLog, call: RpcCall): Attr[] | null {
-    const n = call.params.length;
-    if (n < spec.required || n > spec.max) return null;
-    try {
-      return spec.request(call.params, this.formats);
-    } catch {
-      return null;
-    }
+  private audited(spec: MethodLog, method: RpcMethod): RpcMethod {
+    return {
+      params: method.params,
+      run: async (args, call) => {
+        this.log(spec.msg, [['type', 'request'], ['metadata', metadataJson(call.meta)], ...spec.request(args, call.params, this.formats)]);
+        let result: Json | RawJson;
+        try {
+          result = await method.run(args, call);
+        } catch (error) {
+          this.log(spec.msg, [['type', 'response'], ...spec.response({ ok: false, error })]);
+          throw error;
+        }
+        const json = result instanceof RawJson ? (JSON.parse(result.text) as Json) : result;
+        this.log(spec.msg, [['type', 'response'], ...spec.response({ ok: true, result: json })]);
+        return result;
+      },
+    };
   }
 
   private log(msg: string, attrs: Attr[]): void {
@@ -296,9 +254,22 @@ function byCodePoint(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** The audit file opened for append (created with mode 0644); each line is written synchronously with `\n`. */
-export async function openAuditFile(path: string): Promise<{ write(line: string): void; close(): Promise<void> }> {
-  const fd = openSync(path, 'a', 0o644);
+/**
+ * The audit file opened for append; each line is written synchronously with `\n`. A new file is created with
+ * mode 0600, not clef's 0644: it holds request bodies (messages, transactions, typed data). An existing file is
+ * left as it is (log shippers may rely on its mode), but `warn` is told when group or others can access it.
+ */
+export async function openAuditFile(
+  path: string,
+  warn?: (message: string, ctx: Record<string, unknown>) => void,
+): Promise<{ write(line: string): void; close(): Promise<void> }> {
+  const fd = openSync(path, 'a', 0o600);
+  if (process.platform !== 'win32') {
+    const mode = fstatSync(fd).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      warn?.('Audit log is accessible by other users; it holds request bodies', { file: path, mode: '0' + mode.toString(8), fix: `chmod 600 ${path}` });
+    }
+  }
   let open = true;
   return {
     write(line: string): void {

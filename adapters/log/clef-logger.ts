@@ -199,3 +199,40 @@ export class ClefLogger implements Logger {
     this.log('trace', msg, attrs);
   }
 }
+
+/** What a JSON-RPC server reports per served call (adapters/transport/jsonrpc.ts ServedCall). */
+interface ServedCallLike {
+  method: string;
+  /** Raw JSON text of the id; absent for a notification. */
+  id?: string;
+  durationMs: number;
+  error?: { message: string; data?: unknown };
+}
+
+/**
+ * geth's per-call log line: DEBUG `Served <method> reqid=<id> duration=<d>`, or WARN with `err=` (and `errdata=`)
+ * when the answer is an error. A string id is logged unquoted, as geth prints its raw value.
+ */
+export function servedLogger(logger: Logger): (served: ServedCallLike) => void {
+  return ({ method, id, durationMs, error }) => {
+    const attrs: Record<string, unknown> = {};
+    if (id !== undefined) attrs.reqid = unquoteId(id);
+    attrs.duration = goDuration(durationMs);
+    if (!error) {
+      logger.debug(`Served ${method}`, attrs);
+      return;
+    }
+    attrs.err = error.message;
+    if (error.data !== undefined) attrs.errdata = typeof error.data === 'string' ? error.data : JSON.stringify(error.data);
+    logger.warn(`Served ${method}`, attrs);
+  };
+}
+
+function unquoteId(raw: string): string {
+  if (!raw.startsWith('"')) return raw;
+  try {
+    return JSON.parse(raw) as string;
+  } catch {
+    return raw;
+  }
+}

@@ -5,7 +5,8 @@ import { lookup } from 'node:dns/promises';
 import { isIP, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Logger, Meta } from '../../core/ports.ts';
-import { JsonEofError, JsonRpcServer, JsonStreamScanner, JsonSyntaxError, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import { JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
 
 /** Where and how to listen. */
 export interface HttpConfig {
@@ -177,9 +178,39 @@ function hostPort(address: string | undefined, port: number | undefined): string
   return (ip.includes(':') ? `[${ip}]` : ip) + ':' + (port ?? 0);
 }
 
+/** How many Host header lines the request carried (Node keeps only the first in req.headers). */
+function hostHeaderCount(req: IncomingMessage): number {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') n++;
+  return n;
+}
+
+/**
+ * Go's r.Host: for an absolute-form request line (`POST http://evil.com/ HTTP/1.1`) the URL's host, which
+ * then wins over the Host header (net/http readRequest); otherwise the Host header. The vhost check and the
+ * `local` metadata both use it, so a listed Host header cannot smuggle in another host.
+ */
+export function requestHost(req: Pick<IncomingMessage, 'url' | 'headers'>): string {
+  const url = req.url ?? '';
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(url);
+  if (m) {
+    const authority = m[1].slice(m[1].lastIndexOf('@') + 1);
+    if (authority !== '') return authority;
+  }
+  return req.headers.host ?? '';
+}
+
+/** Go's answer to a malformed request (server.go): `400 Bad Request: <why>` as plain text, connection closed. */
+function sendBadRequest(res: ServerResponse, why: string): void {
+  res.statusCode = 400;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('connection', 'close');
+  res.end(`400 Bad Request: ${why}`);
+}
+
 /** Request metadata (external-api.md §2). */
 function httpMeta(req: IncomingMessage): Meta {
-  const host = req.headers.host ?? '';
+  const host = requestHost(req);
   return {
     remote: hostPort(req.socket.remoteAddress, req.socket.remotePort) || 'NA',
     local: host === '' ? 'NA' : host,
@@ -234,7 +265,7 @@ function bodyDrained(req: IncomingMessage): Promise<void> {
 /** Reads the body (at most bodyLimit bytes, silently truncated like Go's LimitReader) up to its first JSON value. */
 function readFirstValue(req: IncomingMessage): Promise<BodyOutcome> {
   return new Promise((resolve) => {
-    const scanner = new JsonStreamScanner();
+    const scanner = new GoJsonScanner();
     const decoder = new TextDecoder('utf-8');
     let received = 0;
     let settled = false;
@@ -284,7 +315,8 @@ async function serveRequest(
 ): Promise<void> {
   const started = Date.now();
   const gzip = (header(req, 'accept-encoding') ?? '').includes('gzip');
-  if (!hostAllowed(req.headers.host ?? '', vhosts)) return sendPlain(res, 403, 'invalid host specified', gzip);
+  if (hostHeaderCount(req) > 1) return sendBadRequest(res, 'too many Host headers');
+  if (!hostAllowed(requestHost(req), vhosts)) return sendPlain(res, 403, 'invalid host specified', gzip);
 
   const length = contentLength(req);
   const url = req.url ?? '';

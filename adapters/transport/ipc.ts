@@ -1,11 +1,14 @@
 // The IPC endpoint (external-api.md §1.1, cli.md §3.3): a unix socket (named pipe on Windows) carrying a stream
-// of concatenated JSON values; every response is compact JSON plus `\n`. No limits apply except a guard against
-// clients that buffer absurd amounts, which only costs that client its connection.
+// of concatenated JSON values; every response is compact JSON plus `\n`. One limit clef did not have: a request
+// (one top-level JSON value) may hold at most 5 MiB, HTTP's body limit; a larger one is answered with -32700
+// `request too large (limit 5242880)` and ends that connection, before more than one read chunk past the limit is held.
+// A client that does not read its responses is dropped once 32 MiB of them wait.
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
-import { JsonRpcServer, JsonStreamScanner, JsonSyntaxError, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { GoJsonScanner, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import { JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
 
 /** A running endpoint. */
 export interface IpcEndpoint {
@@ -17,11 +20,18 @@ export interface IpcEndpoint {
 
 /** Endpoint options (tests lower the guard). */
 export interface IpcOptions {
-  /** Characters a connection may hold for one unfinished value, and bytes of unread responses (32 MiB). */
+  /** Bytes of unread responses a connection may hold before it is dropped (32 MiB). */
   maxBuffered?: number;
+  /** Most characters of one request (one top-level JSON value); default 5 MiB, HTTP's body limit. */
+  maxRequest?: number;
 }
 
 const defaultMaxBuffered = 32 * 1024 * 1024;
+/** How long a connection we ended may linger before it is destroyed. */
+const closeGraceMs = 1000;
+
+/** The per-request limit, as HTTP's (external-api.md §1.2: 5 MiB). */
+export const defaultMaxRequest = 5 * 1024 * 1024;
 
 /** Request metadata of every IPC call (external-api.md §2). */
 function ipcMeta(): Meta {
@@ -74,6 +84,7 @@ function answers(path: string): Promise<boolean> {
 /** Serves `server` on the IPC endpoint `path` (clef: mkdir 0751, remove leftovers, listen, chmod 0600). */
 export async function startIpcServer(path: string, server: JsonRpcServer, logger: Logger, options: IpcOptions = {}): Promise<IpcEndpoint> {
   const maxBuffered = options.maxBuffered ?? defaultMaxBuffered;
+  const maxRequest = options.maxRequest ?? defaultMaxRequest;
   const pipe = isNamedPipe(path);
   if (!pipe) {
     const limit = sunPathSize();
@@ -91,7 +102,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
   const listener: Server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, server, logger, maxBuffered);
+    serveConnection(socket, server, logger, { maxBuffered, maxRequest });
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: unknown) => reject(listenError(path, err));
@@ -126,9 +137,10 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
  * answers may overtake each other). A syntax error is answered with -32700 and ends the connection once the
  * calls already running have answered; so does the client closing its side.
  */
-function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, maxBuffered: number): void {
+function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, limits: { maxBuffered: number; maxRequest: number }): void {
+  const { maxBuffered, maxRequest } = limits;
   const decoder = new TextDecoder('utf-8');
-  const scanner = new JsonStreamScanner();
+  const scanner = new GoJsonScanner();
   const meta = ipcMeta();
   let running = 0;
   let reading = true;
@@ -143,7 +155,10 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
   };
   const maybeEnd = () => {
     // geth closes the whole connection; destroying after our FIN also frees a client that never closes
-    if (!reading && running === 0 && !socket.destroyed) socket.end(() => socket.destroy());
+    if (reading || running > 0 || socket.destroyed || socket.writableEnded) return;
+    // the grace period lets the last answer reach a client that is still writing (some runtimes report the
+    // end as flushed before it is, and a destroy then drops the answer)
+    socket.end(() => setTimeout(() => socket.destroy(), closeGraceMs).unref?.());
   };
   const dispatch = (text: string) => {
     running++;
@@ -166,12 +181,23 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
     socket.resume(); // discard whatever else arrives
     maybeEnd();
   };
+  const tooLarge = () => {
+    logger.debug('IPC request too large, closing the connection', { limit: maxRequest });
+    write(requestTooLargeResponse(maxRequest));
+    stopReading();
+  };
   const drain = (atEnd: boolean) => {
     try {
-      for (let v = scanner.next(); v !== null; v = scanner.next()) dispatch(v);
+      for (let v = scanner.next(); v !== null; v = scanner.next()) {
+        if (v.length > maxRequest) return tooLarge();
+        dispatch(v);
+      }
       if (atEnd) {
         const last = scanner.finish();
-        if (last !== null) dispatch(last);
+        if (last !== null) {
+          if (last.length > maxRequest) return tooLarge();
+          dispatch(last);
+        }
       }
     } catch (err) {
       if (err instanceof JsonSyntaxError) write(parseErrorResponse(err.message));
@@ -179,10 +205,8 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
       stopReading();
       return;
     }
-    if (scanner.buffered > maxBuffered) {
-      logger.debug('IPC request too large, dropping client', { chars: scanner.buffered });
-      socket.destroy();
-    }
+    // what is left is the value in progress: refused as soon as it passes the limit, not when it completes
+    if (scanner.buffered > maxRequest) tooLarge();
   };
   function onData(chunk: Buffer | string): void {
     scanner.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));

@@ -1,403 +1,11 @@
 // Transport-independent JSON-RPC 2.0 processing with go-ethereum's rpc semantics (external-api.md §1, §3.2,
-// §3.3): a streaming JSON splitter with Go's syntax-error texts, Go-style request decoding (case-insensitive
-// keys, last key wins, raw `id` echoed), batches, limits, deadlines and the exact response bytes.
-import { ErrorCode, SignerError, errorMessage } from '../../core/errors.ts';
-import { goQuote, goStringify, type Json } from '../../core/gojson.ts';
+// §3.3): Go-style request decoding (case-insensitive keys, last key wins, raw `id` echoed) of the values the
+// core scanner (core/gojson-scan.ts) splits off a stream, batches, limits, deadlines and the exact response bytes.
+import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
+import { goFoldKey, goHtmlEscape, goQuote, goStringify, jsonKind, type Json } from '../../core/gojson.ts';
+import { decodeStringToken, goParseAt, rawElements, rawMembers, skipSpace } from '../../core/gojson-raw.ts';
 import type { Logger, Meta } from '../../core/ports.ts';
-import type { RpcHandler } from '../../core/rpc.ts';
-import { goDuration } from '../log/clef-logger.ts';
-
-// ---------------------------------------------------------------------------------------------------------
-// Streaming JSON splitter
-// ---------------------------------------------------------------------------------------------------------
-
-/** A JSON syntax error worded like Go's encoding/json (`invalid character 'x' looking for beginning of value`). */
-export class JsonSyntaxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JsonSyntaxError';
-  }
-}
-
-/** The input ended inside a JSON value (Go's `unexpected EOF`). */
-export class JsonEofError extends Error {
-  constructor() {
-    super('unexpected EOF');
-    this.name = 'JsonEofError';
-  }
-}
-
-/** Go's encoding/json nesting limit. */
-const maxNestingDepth = 10000;
-
-// Scanner states, named after Go's scanner steps.
-const S_BEGIN_VALUE = 0;
-const S_BEGIN_VALUE_OR_EMPTY = 1;
-const S_BEGIN_STRING_OR_EMPTY = 2;
-const S_BEGIN_STRING = 3;
-const S_END_VALUE = 4;
-const S_STRING = 5;
-const S_STRING_ESC = 6;
-const S_STRING_ESC_U = 7;
-const S_NEG = 8;
-const S_1 = 9;
-const S_0 = 10;
-const S_DOT = 11;
-const S_DOT0 = 12;
-const S_E = 13;
-const S_E_SIGN = 14;
-const S_E0 = 15;
-const S_LITERAL = 16;
-
-// Parse-state stack entries.
-const P_OBJECT_KEY = 0;
-const P_OBJECT_VALUE = 1;
-const P_ARRAY_VALUE = 2;
-
-const literals = ['true', 'false', 'null'] as const;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isHex(c: number): boolean {
-  return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-}
-
-/** Go's quoteChar: the offending BYTE (first UTF-8 byte of a non-ASCII character), quoted. */
-function quoteChar(text: string, i: number): string {
-  let c = text.charCodeAt(i);
-  if (c >= 0x80) {
-    const cp = text.codePointAt(i) ?? c;
-    c = cp < 0x800 ? 0xc0 | (cp >> 6) : cp < 0x10000 ? 0xe0 | (cp >> 12) : 0xf0 | (cp >> 18);
-  }
-  if (c === 0x27) return `'\\''`;
-  if (c === 0x22) return `'"'`;
-  const q = goQuote(String.fromCharCode(c));
-  return "'" + q.slice(1, -1) + "'";
-}
-
-/**
- * Splits a stream of concatenated JSON values (whitespace optional) into the raw text of each top-level
- * value, like Go's json.Decoder: values may span pushes, errors are reported as soon as a bad character is
- * seen. Linear in the input: every character is scanned once.
- */
-export class JsonStreamScanner {
-  private chunk = '';
-  private pos = 0;
-  /** Start of the current value in `chunk`, or -1 when no value is in progress. */
-  private start = -1;
-  /** Pieces of the current value from earlier chunks. */
-  private parts: string[] = [];
-  private partsLength = 0;
-  private queue: string[] = [];
-  private queueLength = 0;
-  private state = S_BEGIN_VALUE;
-  private stack: number[] = [];
-  private literal = '';
-  private literalIndex = 0;
-  private escU = 0;
-  private failed: JsonSyntaxError | null = null;
-
-  /** Appends text to the stream. */
-  push(text: string): void {
-    if (text.length === 0) return;
-    this.queue.push(text);
-    this.queueLength += text.length;
-  }
-
-  /** Characters held for the value in progress plus unscanned input (for buffer limits). */
-  get buffered(): number {
-    const inChunk = this.start >= 0 ? this.chunk.length - this.start : this.chunk.length - this.pos;
-    return this.partsLength + inChunk + this.queueLength;
-  }
-
-  /** The raw text of the next complete value, or null when more input is needed. Throws JsonSyntaxError. */
-  next(): string | null {
-    if (this.failed) throw this.failed;
-    for (;;) {
-      if (this.pos >= this.chunk.length) {
-        if (this.queue.length === 0) return null;
-        if (this.start >= 0) {
-          const piece = this.chunk.slice(this.start);
-          this.parts.push(piece);
-          this.partsLength += piece.length;
-        }
-        this.chunk = this.queue.shift()!;
-        this.queueLength -= this.chunk.length;
-        this.pos = 0;
-        if (this.start >= 0) this.start = 0;
-      }
-      const end = this.scan();
-      if (end >= 0) return this.take(end);
-    }
-  }
-
-  /**
-   * Signals the end of the stream: returns a last value that only EOF could complete (a bare top-level
-   * number), null when only whitespace remained, and throws JsonEofError when a value was cut off.
-   */
-  finish(): string | null {
-    if (this.failed) throw this.failed;
-    const v = this.next();
-    if (v !== null) return v;
-    if (this.start < 0) return null;
-    if (this.stack.length === 0 && (this.state === S_1 || this.state === S_0 || this.state === S_DOT0 || this.state === S_E0)) {
-      return this.take(this.chunk.length);
-    }
-    throw new JsonEofError();
-  }
-
-  private take(end: number): string {
-    const tail = this.chunk.slice(this.start, end);
-    const text = this.parts.length === 0 ? tail : this.parts.join('') + tail;
-    this.parts = [];
-    this.partsLength = 0;
-    this.start = -1;
-    this.state = S_BEGIN_VALUE;
-    return text;
-  }
-
-  private fail(i: number, context: string): never {
-    this.failed = new JsonSyntaxError(`invalid character ${quoteChar(this.chunk, i)} ${context}`);
-    throw this.failed;
-  }
-
-  /** Scans the current chunk; returns the end index of a completed top-level value or -1. */
-  private scan(): number {
-    const s = this.chunk;
-    const n = s.length;
-    let i = this.pos;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      switch (this.state) {
-        case S_STRING: {
-          // fast path through the body of a string
-          let j = i;
-          for (; j < n; j++) {
-            const d = s.charCodeAt(j);
-            if (d === 0x22 || d === 0x5c || d < 0x20) break;
-          }
-          i = j;
-          if (i >= n) break;
-          const d = s.charCodeAt(i);
-          if (d === 0x22) {
-            i++;
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          } else if (d === 0x5c) {
-            i++;
-            this.state = S_STRING_ESC;
-          } else this.fail(i, 'in string literal');
-          break;
-        }
-        case S_BEGIN_VALUE:
-        case S_BEGIN_VALUE_OR_EMPTY:
-          if (isSpace(c)) {
-            i++;
-            break;
-          }
-          if (this.state === S_BEGIN_VALUE_OR_EMPTY && c === 0x5d) {
-            i = this.endContainer(i);
-            if (i < 0) return (this.pos = -i);
-            break;
-          }
-          if (this.stack.length === 0 && this.start < 0) this.start = i;
-          i = this.beginValue(i, c);
-          break;
-        case S_BEGIN_STRING_OR_EMPTY:
-          if (isSpace(c)) {
-            i++;
-            break;
-          }
-          if (c === 0x7d) {
-            this.stack[this.stack.length - 1] = P_OBJECT_VALUE;
-            i = this.endContainer(i);
-            if (i < 0) return (this.pos = -i);
-            break;
-          }
-          this.state = S_BEGIN_STRING;
-          break;
-        case S_BEGIN_STRING:
-          if (isSpace(c)) {
-            i++;
-            break;
-          }
-          if (c !== 0x22) this.fail(i, 'looking for beginning of object key string');
-          this.state = S_STRING;
-          i++;
-          break;
-        case S_END_VALUE: {
-          if (isSpace(c)) {
-            i++;
-            break;
-          }
-          const top = this.stack[this.stack.length - 1];
-          if (top === P_OBJECT_KEY) {
-            if (c !== 0x3a) this.fail(i, 'after object key');
-            this.stack[this.stack.length - 1] = P_OBJECT_VALUE;
-            this.state = S_BEGIN_VALUE;
-            i++;
-          } else if (top === P_OBJECT_VALUE) {
-            if (c === 0x2c) {
-              this.stack[this.stack.length - 1] = P_OBJECT_KEY;
-              this.state = S_BEGIN_STRING;
-              i++;
-            } else if (c === 0x7d) {
-              i = this.endContainer(i);
-              if (i < 0) return (this.pos = -i);
-            } else this.fail(i, 'after object key:value pair');
-          } else {
-            if (c === 0x2c) {
-              this.state = S_BEGIN_VALUE;
-              i++;
-            } else if (c === 0x5d) {
-              i = this.endContainer(i);
-              if (i < 0) return (this.pos = -i);
-            } else this.fail(i, 'after array element');
-          }
-          break;
-        }
-        case S_STRING_ESC:
-          if (c === 0x75) {
-            this.state = S_STRING_ESC_U;
-            this.escU = 0;
-          } else if ('bfnrt\\/"'.includes(s[i])) this.state = S_STRING;
-          else this.fail(i, 'in string escape code');
-          i++;
-          break;
-        case S_STRING_ESC_U:
-          if (!isHex(c)) this.fail(i, 'in \\u hexadecimal character escape');
-          if (++this.escU === 4) this.state = S_STRING;
-          i++;
-          break;
-        case S_NEG:
-          if (c === 0x30) this.state = S_0;
-          else if (c >= 0x31 && c <= 0x39) this.state = S_1;
-          else this.fail(i, 'in numeric literal');
-          i++;
-          break;
-        case S_1:
-          if (isDigit(c)) {
-            i++;
-            break;
-          }
-          this.state = S_0;
-          break;
-        case S_0:
-          if (c === 0x2e) {
-            this.state = S_DOT;
-            i++;
-          } else if (c === 0x65 || c === 0x45) {
-            this.state = S_E;
-            i++;
-          } else {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
-          break;
-        case S_DOT:
-          if (!isDigit(c)) this.fail(i, 'after decimal point in numeric literal');
-          this.state = S_DOT0;
-          i++;
-          break;
-        case S_DOT0:
-          if (isDigit(c)) i++;
-          else if (c === 0x65 || c === 0x45) {
-            this.state = S_E;
-            i++;
-          } else {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
-          break;
-        case S_E:
-          if (c === 0x2b || c === 0x2d) {
-            this.state = S_E_SIGN;
-            i++;
-          } else this.state = S_E_SIGN;
-          break;
-        case S_E_SIGN:
-          if (!isDigit(c)) this.fail(i, 'in exponent of numeric literal');
-          this.state = S_E0;
-          i++;
-          break;
-        case S_E0:
-          if (isDigit(c)) i++;
-          else {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
-          break;
-        case S_LITERAL: {
-          const want = this.literal.charCodeAt(this.literalIndex);
-          if (c !== want) this.fail(i, `in literal ${this.literal} (expecting ${quoteChar(this.literal, this.literalIndex)})`);
-          i++;
-          if (++this.literalIndex === this.literal.length) {
-            if (this.stack.length === 0) return (this.pos = i);
-            this.state = S_END_VALUE;
-          }
-          break;
-        }
-      }
-    }
-    this.pos = i;
-    return -1;
-  }
-
-  /** Starts a value at i (c = its first character); returns the next index. */
-  private beginValue(i: number, c: number): number {
-    switch (c) {
-      case 0x7b: // {
-        this.push_(i, P_OBJECT_KEY);
-        this.state = S_BEGIN_STRING_OR_EMPTY;
-        return i + 1;
-      case 0x5b: // [
-        this.push_(i, P_ARRAY_VALUE);
-        this.state = S_BEGIN_VALUE_OR_EMPTY;
-        return i + 1;
-      case 0x22:
-        this.state = S_STRING;
-        return i + 1;
-      case 0x2d:
-        this.state = S_NEG;
-        return i + 1;
-      case 0x30:
-        this.state = S_0;
-        return i + 1;
-      case 0x74:
-      case 0x66:
-      case 0x6e:
-        this.literal = literals[c === 0x74 ? 0 : c === 0x66 ? 1 : 2];
-        this.literalIndex = 1;
-        this.state = S_LITERAL;
-        return i + 1;
-      default:
-        if (c >= 0x31 && c <= 0x39) {
-          this.state = S_1;
-          return i + 1;
-        }
-        this.fail(i, 'looking for beginning of value');
-    }
-  }
-
-  private push_(i: number, p: number): void {
-    this.stack.push(p);
-    if (this.stack.length > maxNestingDepth) this.fail(i, 'exceeded max depth');
-  }
-
-  /** Closes the container at i; returns the next index, or -(end) when a top-level value completed. */
-  private endContainer(i: number): number {
-    this.stack.pop();
-    this.state = S_END_VALUE;
-    if (this.stack.length === 0) return -(i + 1);
-    return i + 1;
-  }
-}
+import { RawJson, runMethod, type MethodTable, type RpcCall, type RpcHandler } from '../../core/rpc.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Request decoding (Go's jsonrpcMessage)
@@ -424,102 +32,41 @@ function emptyRequest(): RawRequest {
   return { version: '', method: '', hasResult: false, hasError: false };
 }
 
-/** Go's struct-field key folding (ASCII case plus the two non-ASCII folds onto ASCII letters). */
-function foldKey(k: string): string {
-  return k.replace(/[a-z\u017f\u212a]/g, (ch) => (ch === '\u017f' ? 'S' : ch === '\u212a' ? 'K' : ch.toUpperCase()));
-}
-
+/** jsonrpcMessage's fields by folded JSON name. */
 const fieldByFold: Record<string, keyof RawRequest | 'result' | 'error'> = {
-  JSONRPC: 'version',
-  ID: 'id',
-  METHOD: 'method',
-  PARAMS: 'params',
-  RESULT: 'result',
-  ERROR: 'error',
+  jsonrpc: 'version',
+  id: 'id',
+  method: 'method',
+  params: 'params',
+  result: 'result',
+  error: 'error',
 };
-
-function skipSpace(t: string, i: number): number {
-  while (i < t.length && isSpace(t.charCodeAt(i))) i++;
-  return i;
-}
-
-/** End index of the (valid) JSON value starting at i. */
-function skipValue(t: string, i: number): number {
-  const c = t.charCodeAt(i);
-  if (c === 0x22) return skipString(t, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (let j = i; j < t.length; j++) {
-      const d = t.charCodeAt(j);
-      if (d === 0x22) j = skipString(t, j) - 1;
-      else if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        if (--depth === 0) return j + 1;
-      }
-    }
-    return t.length;
-  }
-  let j = i;
-  while (j < t.length) {
-    const d = t.charCodeAt(j);
-    if (d === 0x2c || d === 0x5d || d === 0x7d || isSpace(d)) break;
-    j++;
-  }
-  return j;
-}
-
-function skipString(t: string, i: number): number {
-  for (let j = i + 1; j < t.length; j++) {
-    const d = t.charCodeAt(j);
-    if (d === 0x5c) j++;
-    else if (d === 0x22) return j + 1;
-  }
-  return t.length;
-}
 
 /** Decodes one (valid) JSON value at i into a request the way Go's json.Unmarshal fills jsonrpcMessage. */
 function decodeRequest(t: string, i: number): RawRequest {
   const req = emptyRequest();
   if (t.charCodeAt(i) !== 0x7b) return req; // not an object: a type error, the message stays zero
-  i = skipSpace(t, i + 1);
-  if (t.charCodeAt(i) === 0x7d) return req;
-  for (;;) {
-    const keyEnd = skipString(t, i);
-    const key = JSON.parse(t.slice(i, keyEnd)) as string;
-    i = skipSpace(t, keyEnd) + 1; // ':'
-    i = skipSpace(t, i);
-    const end = skipValue(t, i);
-    const raw = t.slice(i, end);
-    const field = fieldByFold[foldKey(key)];
+  // members are assigned in order: a later member folding to the same field overwrites an earlier one
+  for (const m of rawMembers(t, i)) {
+    const raw = t.slice(m.start, m.end);
+    const folded = goFoldKey(m.key);
+    const field = Object.prototype.hasOwnProperty.call(fieldByFold, folded) ? fieldByFold[folded] : undefined;
     if (field === 'version' || field === 'method') {
       // a string sets the field; null leaves it; other types are Go type errors that leave it too
-      if (raw.charCodeAt(0) === 0x22) req[field] = JSON.parse(raw) as string;
+      if (raw.charCodeAt(0) === 0x22) req[field] = decodeStringToken(raw);
     } else if (field === 'id') req.id = raw;
     else if (field === 'params') req.params = raw;
     else if (field === 'result') req.hasResult = true;
     else if (field === 'error') req.hasError = raw !== 'null';
-    i = skipSpace(t, end);
-    if (t.charCodeAt(i) === 0x2c) {
-      i = skipSpace(t, i + 1);
-      continue;
-    }
-    return req;
   }
+  return req;
 }
 
-/** Decodes a complete, syntactically valid JSON text (as returned by JsonStreamScanner) into requests. */
+/** Decodes a complete, syntactically valid JSON text (as returned by GoJsonScanner) into requests. */
 export function parseRequest(text: string): RpcInput {
-  let i = skipSpace(text, 0);
+  const i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== 0x5b) return { batch: false, request: decodeRequest(text, i) };
-  const requests: RawRequest[] = [];
-  i = skipSpace(text, i + 1);
-  if (text.charCodeAt(i) === 0x5d) return { batch: true, requests };
-  for (;;) {
-    requests.push(decodeRequest(text, i));
-    i = skipSpace(text, skipValue(text, i));
-    if (text.charCodeAt(i) !== 0x2c) return { batch: true, requests };
-    i = skipSpace(text, i + 1);
-  }
+  return { batch: true, requests: rawElements(text, i).map((e) => decodeRequest(text, e.start)) };
 }
 
 function hasValidVersion(m: RawRequest): boolean {
@@ -551,11 +98,9 @@ function isIgnored(m: RawRequest): boolean {
 // Responses
 // ---------------------------------------------------------------------------------------------------------
 
-const htmlUnsafe = /[<>&\u2028\u2029]/g;
-
-/** Go re-encodes a raw id compactly with HTML escaping; for a scalar that only touches <, >, &, U+2028/9. */
-function echoId(raw: string): string {
-  return raw.replace(htmlUnsafe, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+/** Go re-encodes a raw id compactly with HTML escaping (ids are scalars: only <, >, &, U+2028/9 change). */
+export function echoId(raw: string): string {
+  return goHtmlEscape(raw);
 }
 
 function envelope(id: string | undefined, member: string): string {
@@ -583,6 +128,14 @@ export function parseErrorResponse(message: string): string {
   return errorResponse('null', ErrorCode.parse, message);
 }
 
+/**
+ * The answer to a stream request over the size limit: -32700 with id null, as geth answers an HTTP body its 5 MiB
+ * reader cut short, worded after its 413 text (`content length too large (n>5242880)`); `>` would be HTML-escaped in JSON.
+ */
+export function requestTooLargeResponse(limit: number): string {
+  return parseErrorResponse(`request too large (limit ${limit})`);
+}
+
 function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -595,16 +148,6 @@ function utf8Length(s: string): number {
     } else n += 3;
   }
   return n;
-}
-
-function jsonKind(raw: string): string {
-  const c = raw[0];
-  if (c === '{') return 'object';
-  if (c === '[') return 'array';
-  if (c === '"') return 'string';
-  if (c === 't' || c === 'f') return 'bool';
-  if (c === 'n') return 'null';
-  return 'number';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -627,6 +170,24 @@ export interface JsonRpcOptions {
   methods?: Iterable<string>;
   /** Where crashed handlers are reported. */
   logger?: Logger;
+  /**
+   * geth's built-in server behaviour: `*_subscribe`/`*_unsubscribe` and the method-name length limit (default
+   * true). The stdio UI channel, go-ethereum's client-side handler, has none of them.
+   */
+  builtins?: boolean;
+  /** Called once per call or notification served, e.g. for clef's `Served <method> reqid=N duration=…` lines. */
+  onServed?: (served: ServedCall) => void;
+}
+
+/** One served call, for per-call logging (geth logs it at DEBUG, or WARN with `err` when it failed). */
+export interface ServedCall {
+  method: string;
+  /** Raw JSON text of the id; undefined for a notification. */
+  id?: string;
+  /** Wall time from the start of decoding to the answer, in milliseconds. */
+  durationMs: number;
+  /** The error answered, if any. */
+  error?: { code: number; message: string; data?: unknown };
 }
 
 /** Per-request context supplied by the transport. */
@@ -650,25 +211,40 @@ interface Answer {
   text: string;
   /** Bytes of the `result` payload (what geth counts against the batch response limit). */
   resultBytes: number;
+  /** The error answered, for onServed. */
+  error?: { code: number; message: string; data?: unknown };
+}
+
+function failure(id: string | undefined, code: number, message: string, data?: unknown): Answer {
+  return { text: errorResponse(id, code, message, data), resultBytes: 0, error: { code, message, data } };
 }
 
 const maxMethodNameLength = 2048;
 const modules: Json = { account: '1.0', rpc: '1.0' };
 
-/** go-ethereum's RPC server in front of one RpcHandler. */
+/**
+ * go-ethereum's RPC server over a method table (core/rpc.ts): the external API's `account_*` on IPC and HTTP,
+ * and the stdio UI's `clef_*`. A bare RpcHandler is accepted too (it gets geth's built-in `rpc_modules`).
+ */
 export class JsonRpcServer {
-  private readonly handler: RpcHandler;
+  private readonly table: MethodTable | null;
+  private readonly handler: RpcHandler | null;
   private readonly maxBatch: number;
   private readonly maxBatchResponseBytes: number;
   private readonly methods: ReadonlySet<string> | null;
   private readonly logger: Logger | undefined;
+  private readonly builtins: boolean;
+  private readonly onServed: ((served: ServedCall) => void) | undefined;
 
-  constructor(handler: RpcHandler, options: JsonRpcOptions = {}) {
-    this.handler = handler;
+  constructor(target: MethodTable | RpcHandler, options: JsonRpcOptions = {}) {
+    this.table = typeof target === 'function' ? null : target;
+    this.handler = typeof target === 'function' ? target : null;
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxBatchResponseBytes = options.maxBatchResponseBytes ?? 25_000_000;
-    this.methods = options.methods ? new Set(options.methods) : null;
+    this.methods = options.methods ? new Set(options.methods) : this.table ? new Set(this.table.keys()) : null;
     this.logger = options.logger;
+    this.builtins = options.builtins ?? true;
+    this.onServed = options.onServed;
   }
 
   /** Answers a complete JSON text (one request or a batch); null when nothing is to be written. */
@@ -752,19 +328,26 @@ export class JsonRpcServer {
 
   /** geth's handleCallMsg: notifications run unanswered; malformed messages get -32600. Never rejects. */
   private async handleCallMsg(msg: RawRequest, ctx: CallContext): Promise<Answer | null> {
-    const start = performance.now();
     if (isNotification(msg)) {
-      await this.guardedCall(msg, ctx);
-      this.logger?.debug(`Served ${msg.method}`, { duration: goDuration(performance.now() - start) });
+      await this.servedCall(msg, ctx);
       return null;
     }
-    if (isCall(msg)) {
-      const answer = await this.guardedCall(msg, ctx);
-      logServed(this.logger, msg, answer, performance.now() - start);
-      return answer;
-    }
+    if (isCall(msg)) return this.servedCall(msg, ctx);
     const id = hasValidId(msg) ? msg.id : 'null';
     return { text: errorResponse(id, ErrorCode.invalidRequest, 'invalid request'), resultBytes: 0 };
+  }
+
+  /** guardedCall plus the onServed report. */
+  private async servedCall(msg: RawRequest, ctx: CallContext): Promise<Answer> {
+    if (!this.onServed) return this.guardedCall(msg, ctx);
+    const started = performance.now();
+    const answer = await this.guardedCall(msg, ctx);
+    try {
+      this.onServed({ method: msg.method, id: msg.id, durationMs: performance.now() - started, error: answer.error });
+    } catch (err) {
+      this.logger?.error(`RPC served hook failed: ${errorMessage(err)}`);
+    }
+    return answer;
   }
 
   /** handleCall that cannot reject: anything unexpected becomes -32603 and never reaches the transport. */
@@ -773,38 +356,45 @@ export class JsonRpcServer {
       return await this.handleCall(msg, ctx);
     } catch (err) {
       this.logger?.error(`RPC method ${msg.method} crashed: ${errorMessage(err)}`);
-      return { text: errorResponse(msg.id, ErrorCode.internal, 'method handler crashed'), resultBytes: 0 };
+      return failure(msg.id, ErrorCode.internal, 'method handler crashed');
     }
   }
 
-  private async handleCall(msg: RawRequest, ctx: CallContext): Promise<Answer> {
-    const fail = (code: number, message: string, data?: unknown): Answer => ({
-      text: errorResponse(msg.id, code, message, data),
-      resultBytes: 0,
-    });
-    const { method } = msg;
-    if (method.endsWith('_subscribe')) return this.subscribe(msg, ctx, fail);
-    if (method.endsWith('_unsubscribe')) return unsubscribe(msg, fail);
-    const length = utf8Length(method);
-    if (length > maxMethodNameLength) {
-      return fail(ErrorCode.invalidRequest, `method name too long: ${length} > ${maxMethodNameLength}`);
+  /** The method's result, from the table or the bare handler. */
+  private async dispatch(call: RpcCall): Promise<Json | RawJson> {
+    const entry = this.table?.get(call.method);
+    if (entry) return runMethod(entry, call);
+    if (call.method === 'rpc_modules' && this.handler) {
+      if (call.params.length > 0) throw new InvalidParamsError('too many arguments, want at most 0');
+      return modules;
     }
-    const known = method === 'rpc_modules' || this.methods === null || this.methods.has(method);
-    if (!known) return fail(ErrorCode.methodNotFound, `the method ${method} does not exist/is not available`);
-    let params: Json[];
-    if (msg.params === undefined || msg.params === 'null') params = [];
-    else if (msg.params[0] === '[') params = JSON.parse(msg.params) as Json[];
-    else return fail(ErrorCode.invalidParams, 'non-array args');
+    if (!this.handler) throw new SignerError(`the method ${call.method} does not exist/is not available`, ErrorCode.methodNotFound);
+    const r = await this.handler({ method: call.method, params: call.params, meta: call.meta });
+    return r === undefined ? null : r;
+  }
 
-    let result: Json;
-    try {
-      if (method === 'rpc_modules') {
-        if (params.length > 0) return fail(ErrorCode.invalidParams, 'too many arguments, want at most 0');
-        result = modules;
-      } else {
-        const r = await this.handler({ method, params, meta: { ...ctx.meta } });
-        result = r === undefined ? null : r;
+  private async handleCall(msg: RawRequest, ctx: CallContext): Promise<Answer> {
+    const fail = (code: number, message: string, data?: unknown): Answer => failure(msg.id, code, message, data);
+    const { method } = msg;
+    if (this.builtins) {
+      if (method.endsWith('_subscribe')) return this.subscribe(msg, ctx, fail);
+      if (method.endsWith('_unsubscribe')) return unsubscribe(msg, fail);
+      const length = utf8Length(method);
+      if (length > maxMethodNameLength) {
+        return fail(ErrorCode.invalidRequest, `method name too long: ${length} > ${maxMethodNameLength}`);
       }
+    }
+    const known = (method === 'rpc_modules' && this.handler !== null) || this.methods === null || this.methods.has(method);
+    if (!known) return fail(ErrorCode.methodNotFound, `the method ${method} does not exist/is not available`);
+    let raw: string[];
+    if (msg.params === undefined || msg.params === 'null') raw = [];
+    else if (msg.params[0] === '[') raw = rawElements(msg.params, 0).map((e) => msg.params!.slice(e.start, e.end));
+    else return fail(ErrorCode.invalidParams, 'non-array args');
+    const params = raw.map((r) => goParseAt(r, 0));
+
+    let result: Json | RawJson;
+    try {
+      result = await this.dispatch({ method, params, raw, meta: { ...ctx.meta } });
     } catch (err) {
       if (err instanceof SignerError) return fail(err.code, err.message, err.data);
       this.logger?.error(`RPC method ${method} crashed: ${errorMessage(err)}`);
@@ -812,7 +402,7 @@ export class JsonRpcServer {
     }
     let text: string;
     try {
-      text = goStringify(result);
+      text = result instanceof RawJson ? result.text : goStringify(result);
     } catch (err) {
       return fail(ErrorCode.internal, errorMessage(err));
     }
@@ -822,7 +412,7 @@ export class JsonRpcServer {
   private subscribe(msg: RawRequest, ctx: CallContext, fail: (code: number, message: string) => Answer): Answer {
     if (ctx.transport === 'http') return fail(ErrorCode.methodNotFound, 'notifications not supported');
     if (msg.params === undefined || msg.params[0] !== '[') return fail(ErrorCode.invalidParams, 'non-array args');
-    const first = (JSON.parse(msg.params) as Json[])[0];
+    const first = (goParseAt(msg.params, 0) as Json[])[0];
     if (typeof first !== 'string') return fail(ErrorCode.invalidParams, 'expected subscription name as first argument');
     const namespace = msg.method.slice(0, Math.max(0, msg.method.indexOf('_')));
     // no namespace served by clef has subscriptions
@@ -830,46 +420,15 @@ export class JsonRpcServer {
   }
 }
 
-/**
- * geth's per-call log line: DEBUG `Served <method> reqid=<id> duration=<d>`, or WARN with `err=` (and `errdata=`)
- * when the answer is an error (an error answer has resultBytes 0 and is small, so parsing it back is cheap).
- */
-function logServed(logger: Logger | undefined, msg: RawRequest, answer: Answer, ms: number): void {
-  if (!logger) return;
-  let reqid = msg.id ?? '';
-  if (reqid.startsWith('"')) {
-    try {
-      reqid = JSON.parse(reqid) as string;
-    } catch {
-      // keep the raw text
-    }
-  }
-  const attrs: Record<string, unknown> = { reqid, duration: goDuration(ms) };
-  if (answer.resultBytes === 0) {
-    try {
-      const e = (JSON.parse(answer.text) as { error?: { message?: string; data?: unknown } }).error;
-      if (e) {
-        attrs.err = e.message ?? '';
-        if (e.data !== undefined) attrs.errdata = typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
-        logger.warn(`Served ${msg.method}`, attrs);
-        return;
-      }
-    } catch {
-      // not an error answer after all
-    }
-  }
-  logger.debug(`Served ${msg.method}`, attrs);
-}
-
 /** geth's built-in `*_unsubscribe(id rpc.ID)`: clef has no subscriptions, so a valid call finds none. */
 function unsubscribe(msg: RawRequest, fail: (code: number, message: string) => Answer): Answer {
   const raw = msg.params;
   if (raw !== undefined && raw !== 'null' && raw[0] !== '[') return fail(ErrorCode.invalidParams, 'non-array args');
-  const args = raw === undefined || raw === 'null' ? [] : (JSON.parse(raw) as Json[]);
+  const args = raw === undefined || raw === 'null' ? [] : (goParseAt(raw, 0) as Json[]);
   if (args.length === 0) return fail(ErrorCode.invalidParams, 'missing value for required argument 0');
   const first = args[0];
   if (first !== null && typeof first !== 'string') {
-    const kind = jsonKind(JSON.stringify(first));
+    const kind = jsonKind(first);
     return fail(ErrorCode.invalidParams, `invalid argument 0: json: cannot unmarshal ${kind} into Go value of type rpc.ID`);
   }
   if (args.length > 1) return fail(ErrorCode.invalidParams, 'too many arguments, want at most 1');

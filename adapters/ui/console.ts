@@ -6,7 +6,7 @@
 import { base64 } from '@scure/base';
 import { toChecksumAddress, utf8 } from '../../core/bytes.ts';
 import { SignerError, errorMessage } from '../../core/errors.ts';
-import { goQuote, goQuoteBytes, isJsonObject, MixedcaseAddress } from '../../core/gojson.ts';
+import { goHtmlEscape, goQuote, goQuoteBytes, isJsonObject, MixedcaseAddress } from '../../core/gojson.ts';
 import type { Json, JsonObject } from '../../core/gojson.ts';
 import type {
   Account,
@@ -502,7 +502,5 @@ function hexAndDecimal(v: Json | undefined): string {
 /** Go's json.MarshalIndent(v, prefix, indent): HTML-escaped, `"key": value`, prefix after every newline. */
 export function goIndentJson(v: JsonObject | Json, prefix: string, indent: string): string {
   const text = JSON.stringify(v, null, indent) ?? 'null';
-  return text
-    .replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
-    .replace(/\n/g, '\n' + prefix);
+  return goHtmlEscape(text).replace(/\n/g, '\n' + prefix);
 }

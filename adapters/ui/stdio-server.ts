@@ -2,13 +2,16 @@
 // pipe. This module is the JSON-RPC layer only — go-ethereum's positional-argument decoding and error texts,
 // result shapes, the password rule — over a `UiServerApi` the daemon implements. It never passes through the
 // Approver chain, so it keeps working when the rules engine decorates the UI (clef broke it under --rules).
-import { wipe, type Address } from '../../core/bytes.ts';
+import { nibble, wipe, type Address } from '../../core/bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
-import { jsonKind, goQuote, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
-import type { Account, Logger } from '../../core/ports.ts';
+import { jsonKind, goQuote, goQuoteChar, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
+import { goCompact, goParseAt, rawElements, skipSpace } from '../../core/gojson-raw.ts';
+import { checkValidJson, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import type { Account, Logger, Meta } from '../../core/ports.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { privateKeyError } from '../../core/secp256k1.ts';
-import { JsonStreamScanner, JsonSyntaxError, errorResponse, type RawRequest } from '../transport/jsonrpc.ts';
+import { JsonRpcServer, type RawRequest } from '../transport/jsonrpc.ts';
+import { RawJson, rpcMethod, type MethodTable, type RpcMethod, type RpcParam } from '../../core/rpc.ts';
 import { accountJson } from './stdio-wire.ts';
 
 /** A wallet as `clef_listWallets` reports it. */
@@ -55,43 +58,9 @@ export interface UiServerApi {
 // go-ethereum's positional arguments
 // ---------------------------------------------------------------------------------------------------------
 
-/** Raw JSON text of each element of a (valid) JSON array text. */
-export function splitArrayText(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      if (depth === 1 && start < 0) start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      continue;
-    }
-    if (c === '[' || c === '{') {
-      if (depth === 1 && start < 0) start = i;
-      depth++;
-    } else if (c === ']' || c === '}') {
-      depth--;
-      if (depth === 0 && start >= 0) out.push(text.slice(start, i).trimEnd());
-    } else if (c === ',' && depth === 1) {
-      out.push(text.slice(start, i).trimEnd());
-      start = -1;
-    } else if (depth === 1 && start < 0 && c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') start = i;
-  }
-  return out;
-}
-
-/** One parameter: decodes the raw JSON text of an argument, or supplies the value of an absent optional one. */
-interface Param<T> {
-  decode(raw: string): T;
-  /** Present when the argument may be omitted (a Go pointer). */
-  absent?: () => T;
-}
-
 /** A Go `string`: null is "". */
-const stringParam: Param<string> = {
-  decode(raw) {
-    const v = JSON.parse(raw) as Json;
+const stringParam: RpcParam<string> = {
+  decode(v) {
     if (v === null) return '';
     if (typeof v !== 'string') throw unmarshalError(jsonKind(v), { goType: 'string' });
     return v;
@@ -99,12 +68,11 @@ const stringParam: Param<string> = {
 };
 
 /** A Go `*string`: absent or null is "". */
-const optionalStringParam: Param<string> = { decode: stringParam.decode, absent: () => '' };
+const optionalStringParam: RpcParam<string> = { decode: stringParam.decode, absent: () => '' };
 
 /** A Go `*bool`: absent or null is false. */
-const optionalBoolParam: Param<boolean> = {
-  decode(raw) {
-    const v = JSON.parse(raw) as Json;
+const optionalBoolParam: RpcParam<boolean> = {
+  decode(v) {
     if (v === null) return false;
     if (typeof v !== 'boolean') throw unmarshalError(jsonKind(v), { goType: 'bool' });
     return v;
@@ -113,14 +81,10 @@ const optionalBoolParam: Param<boolean> = {
 };
 
 /** common.Address (hexutil rules: `0x` + 40 hex, null is an error). */
-const addressParam: Param<Address> = {
-  decode: (raw) => jsonAddress(JSON.parse(raw) as Json),
-};
+const addressParam: RpcParam<Address> = { decode: (v) => jsonAddress(v) };
 
 /** json.RawMessage: any JSON value, null included. */
-const rawParam: Param<Json> = {
-  decode: (raw) => JSON.parse(raw) as Json,
-};
+const rawParam: RpcParam<Json> = { decode: (v) => v };
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -138,26 +102,7 @@ export function parseHexOrDecimal64(raw: string): bigint {
   return value;
 }
 
-const chainIdParam: Param<bigint> = { decode: parseHexOrDecimal64 };
-
-/** parsePositionalArguments: decode in order, then `too many arguments`, then `missing value for required argument`. */
-function parseArgs(raws: string[], params: Param<unknown>[]): unknown[] {
-  const out: unknown[] = [];
-  raws.forEach((raw, i) => {
-    if (i >= params.length) throw new InvalidParamsError(`too many arguments, want at most ${params.length}`);
-    try {
-      out.push(params[i].decode(raw));
-    } catch (e) {
-      throw new InvalidParamsError(`invalid argument ${i}: ${errorMessage(e)}`);
-    }
-  });
-  for (let i = raws.length; i < params.length; i++) {
-    const absent = params[i].absent;
-    if (!absent) throw new InvalidParamsError(`missing value for required argument ${i}`);
-    out.push(absent());
-  }
-  return out;
-}
+const chainIdParam: RpcParam<bigint> = { decode: (_v, raw) => parseHexOrDecimal64(raw) };
 
 // ---------------------------------------------------------------------------------------------------------
 // Results
@@ -179,44 +124,19 @@ function walletJson(w: WalletInfo): Json {
  * U+2028 and U+2029 escaped; otherwise byte for byte. Invalid JSON is -32603 as go-ethereum reports it.
  */
 export function compactRawJson(text: string): string {
-  const fail = (reason: string) => new SignerError(`json: error calling MarshalJSON for type json.RawMessage: ${reason}`, ErrorCode.internal);
-  const scanner = new JsonStreamScanner();
-  scanner.push(text);
-  let value: string | null;
   try {
-    value = scanner.next() ?? scanner.finish();
+    checkValidJson(text);
   } catch (e) {
-    throw fail(e instanceof JsonSyntaxError ? e.message : 'unexpected end of JSON input');
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    throw new SignerError(`json: error calling MarshalJSON for type json.RawMessage: ${e.message}`, ErrorCode.internal);
   }
-  if (value === null) throw fail('unexpected end of JSON input');
-  const leading = /^[ \t\n\r]*/.exec(text)![0].length;
-  const trailing = text.slice(leading + value.length).replace(/^[ \t\n\r]+/, '');
-  if (trailing !== '') throw fail(`invalid character ${quoteByte(new TextEncoder().encode(trailing)[0])} after top-level value`);
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '"') {
-      let j = i + 1;
-      for (; j < value.length && value[j] !== '"'; j++) if (value[j] === '\\') j++;
-      out += value.slice(i, j + 1).replace(/[<>&\u2028\u2029]/g, (h) => '\\u' + h.charCodeAt(0).toString(16).padStart(4, '0'));
-      i = j;
-    } else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') out += c;
-  }
-  return out;
-}
-
-/** Go's `%q` of a byte: the quoted rune literal (`'x'`, `'\\x01'`, `'\\''`). */
-function quoteByte(b: number): string {
-  if (b === 0x27) return "'\\''";
-  if (b === 0x22) return `'"'`;
-  return "'" + goQuote(String.fromCharCode(b)).slice(1, -1) + "'";
+  return goCompact(text);
 }
 
 /** crypto.HexToECDSA: plain hex (no `0x`), Go's hex.DecodeString errors, then the 32-byte and range checks. */
 export function parsePrivateKeyHex(hex: string): Uint8Array {
-  const nibble = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
   const bytes = new TextEncoder().encode(hex);
-  const badByte = (b: number) => new SignerError(`invalid hex character ${quoteByte(b)} in private key`);
+  const badByte = (b: number) => new SignerError(`invalid hex character ${goQuoteChar(b)} in private key`);
   const out = new Uint8Array(bytes.length >> 1);
   let i = 0;
   for (; i + 1 < bytes.length; i += 2) {
@@ -251,125 +171,94 @@ function checkNewPassword(password: string): void {
 // The method table
 // ---------------------------------------------------------------------------------------------------------
 
-/** A method: raw argument texts in, the result's JSON text out. */
-type Method = (args: string[]) => Promise<string>;
-
-function methodTable(api: UiServerApi): Map<string, Method> {
-  const m = new Map<string, Method>();
-  const def = <P extends unknown[]>(name: string, params: { [K in keyof P]: Param<P[K]> }, run: (...args: P) => Promise<string>) => {
-    m.set(name, (raws) => run(...(parseArgs(raws, params as Param<unknown>[]) as P)));
-  };
-  def('clef_listAccounts', [], async () => {
-    const accounts = await api.listAccounts();
-    return accounts.length === 0 ? 'null' : goStringify(accounts.map(accountJson));
-  });
-  def('clef_listWallets', [], async () => goStringify((await api.listWallets()).map(walletJson)));
-  def<[string, string, boolean]>('clef_deriveAccount', [stringParam, stringParam, optionalBoolParam], async (url, path, pin) =>
-    goStringify(accountJson(await api.deriveAccount(url, path, pin))),
-  );
-  def<[string, string]>('clef_openWallet', [stringParam, optionalStringParam], async (url, passphrase) => {
-    await api.openWallet(url, passphrase);
-    return 'null';
-  });
-  def<[string, string]>('clef_importRawKey', [stringParam, stringParam], async (hex, password) => {
-    const key = parsePrivateKeyHex(hex);
+/**
+ * A clef method: like geth, an error a method returns is -32000 with its text; only JS faults (TypeError,
+ * RangeError, ReferenceError) count as crashes (-32603, logged by the server).
+ */
+function clefMethod<A extends unknown[]>(params: { [K in keyof A]: RpcParam<A[K]> }, run: (...args: A) => Promise<Json | RawJson>): RpcMethod {
+  return rpcMethod<A>(params, async (args) => {
     try {
-      checkNewPassword(password);
-      return goStringify(accountJson(await api.importRawKey(key, password)));
-    } finally {
-      wipe(key);
+      return await run(...args);
+    } catch (err) {
+      if (err instanceof SignerError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err;
+      throw new SignerError(errorMessage(err));
     }
   });
-  def('clef_chainId', [], async () => goStringify(hex64(api.chainId())));
-  def<[bigint]>('clef_setChainId', [chainIdParam], async (id) => {
-    api.setChainId(id);
-    return goStringify(hex64(api.chainId()));
-  });
-  def<[Address]>('clef_export', [addressParam], async (address) => compactRawJson(await api.exportKey(address)));
-  def<[Json, string, string]>('clef_import', [rawParam, stringParam, stringParam], async (keyJson, oldPassword, newPassword) => {
-    if (!api.hasKeystore()) throw new SignerError('password based accounts not supported');
-    checkNewPassword(newPassword);
-    return goStringify(accountJson(await api.importKey(keyJson, oldPassword, newPassword)));
-  });
-  def('clef_new', [], async () => goStringify(await api.newAccount()));
-  return m;
 }
 
-/** Every method name of the clef namespace. */
-export const CLEF_METHODS = [
-  'clef_listAccounts',
-  'clef_listWallets',
-  'clef_deriveAccount',
-  'clef_openWallet',
-  'clef_importRawKey',
-  'clef_chainId',
-  'clef_setChainId',
-  'clef_export',
-  'clef_import',
-  'clef_new',
-] as const;
+/** The `clef_*` method table over a UiServerApi. */
+export function clefMethods(api: UiServerApi): MethodTable {
+  const account = async (a: Promise<Account>) => accountJson(await a);
+  return new Map<string, RpcMethod>([
+    ['clef_listAccounts', clefMethod<[]>([], async () => {
+      const accounts = await api.listAccounts();
+      return accounts.length === 0 ? null : accounts.map(accountJson);
+    })],
+    ['clef_listWallets', clefMethod<[]>([], async () => (await api.listWallets()).map(walletJson))],
+    ['clef_deriveAccount', clefMethod<[string, string, boolean]>([stringParam, stringParam, optionalBoolParam], (url, path, pin) => account(api.deriveAccount(url, path, pin)))],
+    ['clef_openWallet', clefMethod<[string, string]>([stringParam, optionalStringParam], async (url, passphrase) => {
+      await api.openWallet(url, passphrase);
+      return null;
+    })],
+    ['clef_importRawKey', clefMethod<[string, string]>([stringParam, stringParam], async (hex, password) => {
+      const key = parsePrivateKeyHex(hex);
+      try {
+        checkNewPassword(password);
+        return await account(api.importRawKey(key, password));
+      } finally {
+        wipe(key);
+      }
+    })],
+    ['clef_chainId', clefMethod<[]>([], async () => hex64(api.chainId()))],
+    ['clef_setChainId', clefMethod<[bigint]>([chainIdParam], async (id) => {
+      api.setChainId(id);
+      return hex64(api.chainId());
+    })],
+    ['clef_export', clefMethod<[Address]>([addressParam], async (address) => new RawJson(compactRawJson(await api.exportKey(address))))],
+    ['clef_import', clefMethod<[Json, string, string]>([rawParam, stringParam, stringParam], async (keyJson, oldPassword, newPassword) => {
+      if (!api.hasKeystore()) throw new SignerError('password based accounts not supported');
+      checkNewPassword(newPassword);
+      return account(api.importKey(keyJson, oldPassword, newPassword));
+    })],
+    ['clef_new', clefMethod<[]>([], async () => api.newAccount())],
+  ]);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Serving calls from the UI
 // ---------------------------------------------------------------------------------------------------------
 
-/** Go re-encodes a raw id with HTML escaping. */
-function echoId(raw: string): string {
-  return raw.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
-
-function hasValidId(m: RawRequest): boolean {
-  return m.id !== undefined && m.id.length > 0 && m.id[0] !== '{' && m.id[0] !== '[';
-}
-
 /**
- * The server half of the stdio channel (go-ethereum's client-side handler): `clef_*` calls and notifications,
- * `-32600 invalid request` for malformed messages. Unlike a geth server it has no `rpc_modules`.
+ * The server half of the stdio channel (go-ethereum's client-side handler): the one JSON-RPC server over the
+ * `clef_*` table, without geth's server built-ins (no `rpc_modules`, no subscriptions). Malformed messages get
+ * `-32600 invalid request`.
  */
 export class ClefServer {
-  private methods = new Map<string, Method>();
+  private server: JsonRpcServer;
 
-  constructor(private readonly logger?: Logger) {}
+  constructor(private readonly logger?: Logger) {
+    this.server = new JsonRpcServer(new Map(), { builtins: false, logger });
+  }
 
   /** Registers the clef namespace (clef does this after the master-password prompt, ui-api.md §4.10). */
   enable(api: UiServerApi): void {
-    this.methods = methodTable(api);
+    this.server = new JsonRpcServer(clefMethods(api), { builtins: false, logger: this.logger });
+    this.enabledFlag = true;
   }
+
+  private enabledFlag = false;
 
   /** True once `enable` ran. */
   get enabled(): boolean {
-    return this.methods.size > 0;
+    return this.enabledFlag;
   }
 
   /** Answers one non-response message: the reply text, or null for notifications. Never rejects. */
   async answer(msg: RawRequest): Promise<string | null> {
-    const versionOk = msg.version === '2.0';
-    if (versionOk && msg.id === undefined && msg.method !== '') {
-      await this.call(msg); // a notification runs; its outcome is not reported
-      return null;
-    }
-    if (versionOk && hasValidId(msg) && msg.method !== '') return this.call(msg);
-    return errorResponse(hasValidId(msg) ? msg.id : 'null', ErrorCode.invalidRequest, 'invalid request');
-  }
-
-  private async call(msg: RawRequest): Promise<string> {
-    const id = msg.id;
-    const method = this.methods.get(msg.method);
-    if (!method) return errorResponse(id, ErrorCode.methodNotFound, `the method ${msg.method} does not exist/is not available`);
-    let args: string[];
-    if (msg.params === undefined || msg.params === 'null') args = [];
-    else if (msg.params[0] === '[') args = splitArrayText(msg.params);
-    else return errorResponse(id, ErrorCode.invalidParams, 'non-array args');
-    try {
-      const result = await method(args);
-      return '{"jsonrpc":"2.0"' + (id === undefined ? '' : ',"id":' + echoId(id)) + ',"result":' + result + '}';
-    } catch (err) {
-      if (err instanceof SignerError) return errorResponse(id, err.code, err.message, err.data);
-      if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) {
-        this.logger?.error(`RPC method ${msg.method} crashed: ${errorMessage(err)}`);
-        return errorResponse(id, ErrorCode.internal, 'method handler crashed');
-      }
-      return errorResponse(id, ErrorCode.method, errorMessage(err));
-    }
+    const reply = await this.server.handle({ batch: false, request: msg }, { transport: 'ipc', meta: stdioMeta });
+    return reply?.text ?? null;
   }
 }
+
+/** Calls from the UI carry no request metadata. */
+const stdioMeta: Meta = { remote: 'NA', local: 'NA', scheme: 'NA', 'User-Agent': '', Origin: '' };

@@ -2,7 +2,7 @@
 // key order, and decoders that read the UI's results with Go's encoding/json rules and error texts
 // (`json: cannot unmarshal string into Go value of type core.SignTxResponse`).
 import { SignerError } from '../../core/errors.ts';
-import { jsonKind, goField, isJsonObject, jsonAddress, unmarshalError, type Json, type JsonObject } from '../../core/gojson.ts';
+import { goFoldKey, jsonKind, goField, isJsonObject, jsonAddress, unmarshalError, type Json, type JsonObject } from '../../core/gojson.ts';
 import type {
   Account,
   ListRequest,
@@ -208,7 +208,7 @@ function decodeAccount(v: Json, st: DecodeState): Account {
   }
   for (const key of Object.keys(v)) {
     const value = v[key];
-    const name = key.toLowerCase();
+    const name = goFoldKey(key);
     if (name === 'address') {
       try {
         account.address = jsonAddress(value, { field: 'Account.accounts.address' });

@@ -20,10 +20,9 @@ import type {
   UserInputRequest,
   UserInputResponse,
 } from '../../core/ports.ts';
+import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
+import { goParseAt } from '../../core/gojson-raw.ts';
 import {
-  JsonEofError,
-  JsonStreamScanner,
-  JsonSyntaxError,
   errorResponse,
   parseErrorResponse,
   parseRequest,
@@ -122,7 +121,7 @@ export class StdioUI implements Approver {
   private readonly server: ClefServer;
   private readonly pending = new Map<string, Pending>();
   private nextId = 0;
-  private scanner = new JsonStreamScanner();
+  private scanner = new GoJsonScanner();
   /** After a syntax error the rest of that input line is dropped. */
   private skipLine = false;
   private inputEnded: string | null = null;
@@ -274,7 +273,7 @@ export class StdioUI implements Approver {
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
         this.syntaxError(err);
-        this.scanner = new JsonStreamScanner();
+        this.scanner = new GoJsonScanner();
         this.skipLine = nl < 0;
       }
     }
@@ -315,7 +314,7 @@ export class StdioUI implements Approver {
 
   private route(text: string): void {
     const input = parseRequest(text);
-    const value = JSON.parse(text) as Json;
+    const value = goParseAt(text, 0);
     if (!input.batch) {
       if (!this.settle(input.request, value)) void this.answer(input.request);
       return;

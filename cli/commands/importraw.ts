@@ -12,15 +12,7 @@ import { passwordFromFile } from '../secrets.ts';
 import { openKeystore } from './common.ts';
 import { commandKeyWriter } from './newaccount.ts';
 import { storeKey } from '../../core/accounts.ts';
-
-/** Go's `%q` of a single byte (a quoted character literal such as `'x'` or `'\n'`). */
-function quoteByte(b: number): string {
-  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
-  if (named[b]) return `'${named[b]}'`;
-  if (b < 0x20 || b === 0x7f) return `'\\x${b.toString(16).padStart(2, '0')}'`;
-  if ((b >= 0x80 && b <= 0xa0) || b === 0xad) return `'\\u${b.toString(16).padStart(4, '0')}'`;
-  return `'${String.fromCharCode(b)}'`;
-}
+import { goQuoteChar } from '../../core/gojson.ts';
 
 function isAsciiSpace(b: number): boolean {
   return b === 0x20 || (b >= 0x09 && b <= 0x0d);
@@ -43,7 +35,7 @@ export function parseRawKeyFile(raw: Uint8Array): Uint8Array {
   if (n !== 64) throw new Error('key file too short, want 64 hex characters');
   for (let i = 0; 64 + i < data.length; i++) {
     const b = data[64 + i];
-    if (b !== 0x0a && b !== 0x0d) throw new Error(`invalid character ${quoteByte(b)} at end of key file`);
+    if (b !== 0x0a && b !== 0x0d) throw new Error(`invalid character ${goQuoteChar(b)} at end of key file`);
     if (i >= 2) throw new Error('key file too long, want 64 hex characters');
   }
   const priv = new Uint8Array(32);
@@ -52,7 +44,7 @@ export function parseRawKeyFile(raw: Uint8Array): Uint8Array {
     const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
     if (v < 0) {
       wipe(priv);
-      throw new Error(`invalid hex character ${quoteByte(c)} in private key`);
+      throw new Error(`invalid hex character ${goQuoteChar(c)} in private key`);
     }
     priv[i >> 1] |= i % 2 === 0 ? v << 4 : v;
   }

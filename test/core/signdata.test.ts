@@ -10,11 +10,11 @@ import { addressOfPrivateKey, signDigest } from '../../core/secp256k1.ts';
 import {
   adjustV,
   ecRecover,
-  goJsonSyntaxError,
   prepareSignData,
   textHash,
   type TypedDataHandler,
 } from '../../core/signdata.ts';
+import { goJsonSyntaxError } from '../../core/gojson-scan.ts';
 import { noVectors, readVector } from '../support/vectors.ts';
 
 /** A stand-in for the EIP-712 module: records what it got, returns a fixed 66-byte payload. */

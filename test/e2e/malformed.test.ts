@@ -319,7 +319,7 @@ test('batches: HTTP refuses 1001 entries with "batch too large" and [] with "emp
   await othersStillServed(e, 'oversized batches');
 });
 
-test('10 MB: HTTP answers 413 (declared) or parse error (chunked, cut at 5 MiB); IPC serves it (ecRecover of a 5 MB message)', { timeout: T }, async () => {
+test('10 MB: HTTP answers 413 (declared) or parse error (chunked, cut at 5 MiB); IPC refuses it with -32700 (5 MiB limit) and serves 4 MiB', { timeout: T }, async () => {
   const e = await env();
   const key = keccak256(utf8('clef-ts malformed test key'));
   const message = new Uint8Array(5 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
@@ -337,7 +337,13 @@ test('10 MB: HTTP answers 413 (declared) or parse error (chunked, cut at 5 MiB);
   assert.equal(chunked.body, '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}');
 
   const ipc = await ipcExchange(e, `${body}\n`);
-  assert.equal(ipc.lines[0], `{"jsonrpc":"2.0","id":1,"result":"${addressOfPrivateKey(key)}"}`);
+  assert.equal(ipc.lines[0], '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"request too large (limit 5242880)"}}');
+  // under the limit (a 2 MiB message is a 4 MiB request) IPC still serves it
+  const small = message.subarray(0, 2 * 1024 * 1024);
+  const smallSig = signDigest(key, keccak256(concatBytes(utf8(`\x19Ethereum Signed Message:\n${small.length}`), small)));
+  smallSig[64] += 27;
+  const served = await ipcExchange(e, `${req(2, 'account_ecRecover', [toHex(small), toHex(smallSig)])}\n`);
+  assert.equal(served.lines[0], `{"jsonrpc":"2.0","id":2,"result":"${addressOfPrivateKey(key)}"}`);
   await othersStillServed(e, '10 MB bodies');
 });
 

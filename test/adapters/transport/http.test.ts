@@ -243,6 +243,30 @@ test('media types parse like Go mime.ParseMediaType', () => {
   assert.equal(parseMediaType(''), null);
 });
 
+test('virtual hosts: an absolute-form request line is checked by its URL host, as Go does (403); two Host headers are 400', async () => {
+  await withServer(async (_ep, port) => {
+    const body = '{"jsonrpc":"2.0","id":1,"method":"account_version"}';
+    const send = (target: string, hosts: string[]) =>
+      rawRequest(port, `POST ${target} HTTP/1.1\n${hosts.map((h) => `Host: ${h}\n`).join('')}Content-Type: application/json\nContent-Length: ${body.length}\nConnection: close\n`, body);
+    // Go takes the host from the URL of an absolute-form request, whatever the Host header says
+    for (const target of ['http://evil.com/', 'http://evil.com:8550/', 'HTTP://user@evil.com/x?y=1']) {
+      const r = await send(target, ['localhost']);
+      assert.equal(r.status, 403, target);
+      assert.equal(r.body.toString(), 'invalid host specified\n');
+    }
+    // a listed host or an IP literal in the URL passes, even with an unlisted Host header
+    for (const target of ['http://localhost/', `http://127.0.0.1:${port}/`]) {
+      const r = await send(target, ['evil.com']);
+      assert.equal(r.status, 200, target);
+      assert.equal(r.body.toString(), '{"jsonrpc":"2.0","id":1,"result":"6.1.0"}\n');
+    }
+    const dup = await send('/', ['localhost', 'evil.com']);
+    assert.equal(dup.status, 400);
+    assert.equal(dup.body.toString(), '400 Bad Request: too many Host headers');
+    await stillServes(port);
+  });
+});
+
 test('virtual hosts: listed names (case-insensitive), IP literals and a missing Host pass; others get 403', async () => {
   await withServer(async (_ep, port) => {
     const body = '{"jsonrpc":"2.0","id":1,"method":"account_version"}';

@@ -48,7 +48,7 @@ function fakeSigner() {
 
 async function withEndpoint(
   fn: (ep: IpcEndpoint, ctx: { path: string; dir: string; signer: ReturnType<typeof fakeSigner>; log: Recorder }) => Promise<void>,
-  options?: { maxBuffered?: number },
+  options?: { maxBuffered?: number; maxRequest?: number },
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clef-ipc-'));
   const path = join(dir, 'sub', 'clef.ipc');
@@ -307,35 +307,47 @@ test('a call still running when the client stops writing (or sends garbage) is a
   });
 });
 
-test('a huge unterminated value costs only that client its connection', async () => {
+test('a huge unterminated value costs only that client its connection, with a -32700 saying why', async () => {
   await withEndpoint(
     async (_ep, { path }) => {
       const c = new Client(path);
       await c.write('{"jsonrpc":"2.0","id":1,"method":"account_echo","params":["' + 'a'.repeat(4096));
       for (let i = 0; i < 64 && !c.closed; i++) await c.write('b'.repeat(1024)).catch(() => undefined);
       await c.waitClosed();
-      assert.deepEqual(c.lines, []);
+      assert.deepEqual(c.lines, ['{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"request too large (limit 16384)"}}']);
       await stillServes(path);
     },
-    { maxBuffered: 16 * 1024 },
+    { maxRequest: 16 * 1024 },
   );
 });
 
-test('the default 32 MiB guard drops a client that never finishes its value; a 20 MB value is still fine', async () => {
+test('the 5 MiB request limit (as HTTP): a 4 MiB request is served, a larger one is refused early and ends its connection only', async () => {
   await withEndpoint(async (_ep, { path }) => {
     const ok = new Client(path);
-    const big = 'f'.repeat(20_000_000);
+    const big = 'f'.repeat(4 * 1024 * 1024);
     await ok.write(`{"jsonrpc":"2.0","id":1,"method":"account_echo","params":["0x${big}"]}`);
     const [line] = await ok.waitLines(1, 20_000);
     assert.equal(line.length, '{"jsonrpc":"2.0","id":1,"result":["0x"]}'.length + big.length);
     ok.destroy();
 
+    // a complete value over the limit, sent at once, with a valid request after it on the same connection
+    const over = new Client(path);
+    await over.write(`{"jsonrpc":"2.0","id":2,"method":"account_echo","params":["0x${'f'.repeat(5 * 1024 * 1024)}"]}{"jsonrpc":"2.0","id":3,"method":"account_version"}`);
+    await over.waitClosed(20_000);
+    assert.deepEqual(over.lines, ['{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"request too large (limit 5242880)"}}']);
+
+    // a value that never ends is refused once it passes 5 MiB (clef would have buffered it without end);
+    // meanwhile another connection is served
     const c = new Client(path);
     const chunk = 'a'.repeat(1 << 20);
     await c.write('["');
-    for (let i = 0; i < 40 && !c.closed; i++) await c.write(chunk).catch(() => undefined);
-    await c.waitClosed();
-    assert.deepEqual(c.lines, []);
+    for (let i = 0; i < 6 && !c.closed; i++) {
+      await c.write(chunk).catch(() => undefined);
+      if (i === 2) await stillServes(path);
+    }
+    // 6 MiB of an unfinished value and nothing more: the answer comes now, not at 32 MiB or at the value's end
+    await c.waitClosed(20_000);
+    assert.deepEqual(c.lines, ['{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"request too large (limit 5242880)"}}']);
     await stillServes(path);
   });
 });

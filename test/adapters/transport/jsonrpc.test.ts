@@ -1,17 +1,17 @@
 // JSON-RPC processing against go-ethereum's rpc behaviour (external-api.md §3.2, §3.3, §1.2 batch rules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GoJsonScanner as JsonStreamScanner, JsonEofError, JsonSyntaxError } from '../../../core/gojson-scan.ts';
 import {
-  JsonEofError,
   JsonRpcServer,
-  JsonStreamScanner,
-  JsonSyntaxError,
   parseRequest,
   type CallContext,
   type JsonRpcOptions,
+  type ServedCall,
 } from '../../../adapters/transport/jsonrpc.ts';
 import { ErrorCode, SignerError } from '../../../core/errors.ts';
 import type { Json } from '../../../core/gojson.ts';
+import { RawJson, rpcMethod, type MethodTable } from '../../../core/rpc.ts';
 import type { RpcCall, RpcHandler } from '../../../core/rpc.ts';
 
 const ipc: CallContext = { transport: 'ipc', meta: { remote: 'NA', local: 'NA', scheme: 'ipc', 'User-Agent': '', Origin: '' } };
@@ -447,4 +447,36 @@ test('deadline on a batch answers the finished calls and times out the rest; a n
   const note = await server.handleText('{"jsonrpc":"2.0","method":"x_slow"}', { ...http, timeoutMs: 20 });
   assert.deepEqual(note, { text: '{"jsonrpc":"2.0","error":{"code":-32002,"message":"request timed out"}}', transportError: true });
   release();
+});
+
+test('a method table: Go argument order (a bad argument 0 before "too many"), raw results, onServed per call', async () => {
+  const served: ServedCall[] = [];
+  const table: MethodTable = new Map([
+    ['x_echo', rpcMethod<[string]>([{ decode: (v) => { if (typeof v !== 'string') throw new Error('not a string'); return v; } }], async ([s]) => s)],
+    ['x_raw', rpcMethod<[]>([], async () => new RawJson('{"b":1, "a":2}'))],
+  ]);
+  const server = new JsonRpcServer(table, { onServed: (s) => served.push(s) });
+  const ask = async (text: string) => (await server.handleText(text, ipc))?.text ?? null;
+  const cases: [string, string][] = [
+    ['{"jsonrpc":"2.0","id":1,"method":"x_echo","params":["a"]}', '{"jsonrpc":"2.0","id":1,"result":"a"}'],
+    ['{"jsonrpc":"2.0","id":2,"method":"x_echo","params":[1,2]}', '{"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"invalid argument 0: not a string"}}'],
+    ['{"jsonrpc":"2.0","id":3,"method":"x_echo","params":["a",2]}', '{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"too many arguments, want at most 1"}}'],
+  ];
+  for (const [request, reply] of cases) assert.equal(await ask(request), reply);
+  assert.equal(await ask('{"jsonrpc":"2.0","id":4,"method":"x_raw"}'), '{"jsonrpc":"2.0","id":4,"result":{"b":1, "a":2}}');
+  // rpc_modules belongs to a table (the external API's has it); this one does not
+  assert.match((await ask('{"jsonrpc":"2.0","id":5,"method":"rpc_modules"}'))!, /"code":-32601/);
+  assert.equal(await ask('{"jsonrpc":"2.0","method":"x_echo","params":["n"]}'), null);
+  assert.deepEqual(
+    served.map((s) => [s.method, s.id, s.error?.code]),
+    [
+      ['x_echo', '1', undefined],
+      ['x_echo', '2', -32602],
+      ['x_echo', '3', -32602],
+      ['x_raw', '4', undefined],
+      ['rpc_modules', '5', -32601],
+      ['x_echo', undefined, undefined],
+    ],
+  );
+  assert.ok(served.every((s) => s.durationMs >= 0));
 });

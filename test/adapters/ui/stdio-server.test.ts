@@ -7,7 +7,11 @@ import { SignerError } from '../../../core/errors.ts';
 import { goStringify, type Json } from '../../../core/gojson.ts';
 import type { Account, Approver } from '../../../core/ports.ts';
 import { StdioUI, type UiServerApi, type WalletInfo } from '../../../adapters/ui/stdio.ts';
-import { compactRawJson, parseHexOrDecimal64, splitArrayText } from '../../../adapters/ui/stdio-server.ts';
+import { compactRawJson, parseHexOrDecimal64 } from '../../../adapters/ui/stdio-server.ts';
+import { rawElements } from '../../../core/gojson-raw.ts';
+
+/** Raw JSON text of each element of an array text (what the server hands each parameter decoder). */
+const splitArrayText = (t: string): string[] => rawElements(t, 0).map((e) => t.slice(e.start, e.end));
 import { LineCollector, Pipe } from '../../support/scripted-ui.ts';
 
 const A: Account = { address: '0xdeadbeef000000000000000000000000deadbeef', url: 'keystore:///tmp/ks/UTC--a' };
