@@ -147,3 +147,18 @@ export function addressOfPublicKey(pub: Uint8Array): Address {
   const body = pub.length === 65 ? pub.subarray(1) : pub;
   return addressFromBytes(keccak256(body).subarray(12));
 }
+
+/** Bytes of a string encoded as UTF-8 (a lone surrogate counts 3, as TextEncoder writes U+FFFD), without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

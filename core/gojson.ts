@@ -239,11 +239,76 @@ export function goHtmlEscape(jsonText: string): string {
   return jsonText.replace(htmlUnsafe, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-/** Go encoding/json output: compact, with `<`, `>`, `&`, U+2028, U+2029 escaped as `\u003c` etc. */
-export function goStringify(value: unknown): string {
-  const s = JSON.stringify(value);
-  if (s === undefined) return 'null';
-  return goHtmlEscape(s);
+/**
+ * Go encoding/json output: compact, with `<`, `>`, `&`, U+2028, U+2029 escaped as `\u003c` etc. `orderKeys` sorts
+ * object keys (Go's json.Marshal of a map sorts them by bytes); without it they keep insertion order.
+ */
+export function goStringify(value: unknown, orderKeys?: (a: string, b: string) => number): string {
+  return goHtmlEscape(stringifyIteratively(value, orderKeys) ?? 'null');
+}
+
+type StringifyFrame = { array: unknown[]; i: number } | { object: Record<string, unknown>; keys: string[]; i: number; wrote: boolean };
+
+/**
+ * JSON.stringify's output (toJSON honoured; undefined, functions and symbols skipped in objects and null in arrays)
+ * without recursion: request values may nest as deep as Go's 10,000 levels, and V8's JSON.stringify overflows its
+ * stack near 5,000.
+ */
+function stringifyIteratively(root: unknown, orderKeys?: (a: string, b: string) => number): string | undefined {
+  const out: string[] = [];
+  const stack: StringifyFrame[] = [];
+  const viaToJson = (v: unknown, key: string): unknown =>
+    typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as { toJSON(k: string): unknown }).toJSON(key) : v;
+  const skipped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+  /** Writes a primitive, or opens a container and pushes its frame. */
+  const emit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) {
+      out.push(JSON.stringify(v)); // a primitive: flat, cannot overflow (a bigint throws as JSON.stringify does)
+    } else if (Array.isArray(v)) {
+      out.push('[');
+      stack.push({ array: v, i: 0 });
+    } else {
+      const keys = Object.keys(v);
+      if (orderKeys) keys.sort(orderKeys);
+      out.push('{');
+      stack.push({ object: v as Record<string, unknown>, keys, i: 0, wrote: false });
+    }
+  };
+  const first = viaToJson(root, '');
+  if (skipped(first)) return undefined;
+  emit(first);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    if ('array' in f) {
+      if (f.i === f.array.length) {
+        out.push(']');
+        stack.pop();
+        continue;
+      }
+      if (f.i > 0) out.push(',');
+      const v = viaToJson(f.array[f.i], String(f.i));
+      f.i++;
+      if (skipped(v)) out.push('null');
+      else emit(v);
+      continue;
+    }
+    let opened = false;
+    while (f.i < f.keys.length && !opened) {
+      const k = f.keys[f.i++];
+      const v = viaToJson(f.object[k], k);
+      if (skipped(v)) continue;
+      out.push((f.wrote ? ',' : '') + JSON.stringify(k) + ':');
+      f.wrote = true;
+      const depth = stack.length;
+      emit(v);
+      opened = stack.length > depth;
+    }
+    if (!opened && f.i === f.keys.length && stack[stack.length - 1] === f) {
+      out.push('}');
+      stack.pop();
+    }
+  }
+  return out.join('');
 }
 
 const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;

@@ -238,12 +238,9 @@ function metadataJson(meta: Meta): string {
   });
 }
 
-/** Go's json.Marshal of a decoded interface{}: compact, HTML-escaped, object keys sorted by bytes. */
+/** Go's json.Marshal of a decoded interface{}: compact, HTML-escaped, object keys sorted by bytes; any depth. */
 export function goMarshal(v: Json | undefined): string {
-  if (Array.isArray(v)) return '[' + v.map(goMarshal).join(',') + ']';
-  // Built by hand: a JS object would put integer-like keys first whatever the insertion order.
-  if (isJsonObject(v)) return '{' + Object.keys(v).sort(byCodePoint).map((k) => goStringify(k) + ':' + goMarshal(v[k])).join(',') + '}';
-  return goStringify(v ?? null);
+  return goStringify(v ?? null, byCodePoint);
 }
 
 /** Go sorts map keys by UTF-8 bytes, i.e. by code point (UTF-16 order differs above the BMP). */

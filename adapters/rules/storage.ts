@@ -4,6 +4,7 @@
 // for `clef rules test`.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { utf8Length } from '../../core/bytes.ts';
 import { decryptEntry, encryptEntry, NONCE_LENGTH, parseStore, serializeStore, storeKey } from '../../core/kvstore.ts';
 import type { StoreEntries } from '../../core/kvstore.ts';
 import type { Logger, Random } from '../../core/ports.ts';
@@ -42,20 +43,6 @@ export const DEFAULT_STORAGE_LIMITS: Readonly<StorageLimits> = Object.freeze({
   maxBytes: 1024 * 1024,
 });
 
-/** UTF-8 length of a string without allocating its encoding. */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /**
  * The storage one evaluation sees: reads go to its own earlier writes, then to the committed state (read lazily,

@@ -1,6 +1,7 @@
 // Transport-independent JSON-RPC 2.0 processing with go-ethereum's rpc semantics (external-api.md §1, §3.2,
 // §3.3): Go-style request decoding (case-insensitive keys, last key wins, raw `id` echoed) of the values the
 // core scanner (core/gojson-scan.ts) splits off a stream, batches, limits, deadlines and the exact response bytes.
+import { utf8Length } from '../../core/bytes.ts';
 import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
 import { goFoldKey, goHtmlEscape, goQuote, goStringify, jsonKind, type Json } from '../../core/gojson.ts';
 import { decodeStringToken, goParseAt, rawElements, rawMembers, skipSpace } from '../../core/gojson-raw.ts';
@@ -134,20 +135,6 @@ export function parseErrorResponse(message: string): string {
  */
 export function requestTooLargeResponse(limit: number): string {
   return parseErrorResponse(`request too large (limit ${limit})`);
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------------------

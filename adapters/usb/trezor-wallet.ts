@@ -7,6 +7,7 @@ import { DEFAULT_BASE_PATH, formatDerivationPath } from '../../core/hdpath.ts';
 import type { Account, UnsignedTxPayload, Wallet } from '../../core/ports.ts';
 import { recoverAddress } from '../../core/secp256k1.ts';
 import type { TrezorDriver, TrezorTx } from './trezor/driver.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 /** What the wallet needs of the protocol driver (adapters/usb/trezor/driver.ts); tests may pass a stand-in. */
 export type TrezorDriverLike = Pick<TrezorDriver, 'init' | 'getAddress' | 'signTx' | 'signMessage' | 'signTypedHash'>;
@@ -16,7 +17,7 @@ const SELF_DERIVE = 10;
 export class TrezorWallet implements Wallet {
   readonly scheme = 'trezor' as const;
   private readonly derived = new Map<Address, { account: Account; path: number[] }>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private online = false;
   private failed = '';
   private closed = false;
@@ -27,12 +28,10 @@ export class TrezorWallet implements Wallet {
   ) {}
 
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
+    return this.queue.run(() => {
       if (this.closed) throw new SignerError('trezor: device disconnected');
       return f();
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   status(): string {

@@ -16,6 +16,7 @@ import { clefArgv, nodeClef, start } from '../support/clef-node.ts';
 import { GethIpcClient } from '../support/ipc-client.ts';
 import { makeCliqueChain } from '../support/clique-chain.ts';
 import { CHAIN_ID, provisionSealer, seal, SEALER_KEY, sealerArgs, type SealerHome } from '../support/sealer-fixture.ts';
+import { prng } from '../support/prng.ts';
 
 const SEED = Number(process.env.CRASH_SEED ?? 20261205);
 const SCALE = Math.max(1, Number(process.env.CRASH_TRIALS ?? 1));
@@ -28,17 +29,6 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed with its CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 256).toString(16).padStart(2, '0')).join('');
 

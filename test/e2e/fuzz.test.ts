@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { binaryClef, tsxClef } from '../support/daemon-process.ts';
 import { vectorsDir } from '../support/vectors.ts';
+import { prng } from '../support/prng.ts';
 
 type J = null | boolean | number | string | J[] | { [k: string]: J };
 
@@ -25,17 +26,6 @@ const ADDR = '0x8A8eAFb1cf62BfBeb1741769DAE1a9dd47996192';
 // ---------------------------------------------------------------------------------------------------------
 // Seeded randomness
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    // mulberry32
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(SEED);
 const int = (n: number) => Math.floor(rnd() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
@@ -302,7 +292,7 @@ function slow(t: Tally, ms: number, where: string, text: string): void {
 function check(t: Tally, where: string, reqText: string, answerText: string): void {
   t.answered++;
   const bad = (why: string) => {
-    if (t.failures.length < 20) t.failures.push(`${where}: ${why}\n  request: ${reqText.slice(0, 300)}\n  answer: ${answerText.slice(0, 300)}`);
+    if (t.failures.length < 20) t.failures.push(`${where}: ${why}\n  request: ${process.env.FUZZ_DUMP ? reqText : reqText.slice(0, 300)}\n  answer: ${answerText.slice(0, 300)}`);
   };
   if (STACK.test(answerText)) bad('stack trace in the answer');
   if (PATH.test(answerText)) bad('filesystem path in the answer');

@@ -8,6 +8,7 @@ import type { Account, UnsignedTxPayload, Wallet } from '../../../core/ports.ts'
 import { recoverAddress } from '../../../core/secp256k1.ts';
 import type { PacketPipe } from '../packet-pipe.ts';
 import { LedgerEthApp, LedgerStatusError, type RawSignature } from './eth-app.ts';
+import { SerialQueue } from '../serial-queue.ts';
 
 /** How many accounts of each default base path are derived when the device is opened (clef: 10). */
 export const SELF_DERIVE_COUNT = 10;
@@ -29,7 +30,7 @@ export class LedgerWallet implements Wallet {
   private version: Version | null = null;
   private failed = '';
   private readonly derived = new Map<Address, { account: Account; path: number[] }>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closed = false;
 
   constructor(
@@ -42,12 +43,10 @@ export class LedgerWallet implements Wallet {
 
   /** Runs one device conversation at a time. */
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
+    return this.queue.run(() => {
       if (this.closed) throw new SignerError('ledger: device disconnected');
       return f();
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   status(): string {

@@ -30,6 +30,7 @@ import {
 } from './messages.ts';
 import { signingDigest, type TrezorTx, type TrezorTxSignature } from './tx.ts';
 import { FramingError, MessageType, messageTypeName, readMessage, writeMessage, type PacketPipe, type WireMessage } from './wire.ts';
+import { SerialQueue } from '../serial-queue.ts';
 
 export type { Features } from './messages.ts';
 export type { TrezorTx, TrezorLegacyTx, TrezorEip1559Tx, TrezorTxSignature } from './tx.ts';
@@ -82,7 +83,7 @@ const MAX_PASSPHRASE_BYTES = 50;
  * [0x8000002c, 0x8000003c, 0x80000000, 0, 0].
  */
 export class TrezorDriver {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly addresses = new Map<string, Address>();
   /** Features of the last Initialize (null before init() or after the device was lost). */
   features: Features | null = null;
@@ -203,9 +204,7 @@ export class TrezorDriver {
   // -------------------------------------------------------------------------------------------------------
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 
   private async address(path: number[]): Promise<Address> {
