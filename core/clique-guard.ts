@@ -4,7 +4,7 @@
 // per account, so of two concurrent different headers at one new height exactly one is signed; only a signature
 // actually made is recorded, and it is released only after its record is durable.
 import { toChecksumAddress, toHex, type Address } from './bytes.ts';
-import { SignerError } from './errors.ts';
+import { SignerError, errorMessage } from './errors.ts';
 import type { SecretStore } from './ports.ts';
 
 /** What the guard needs of a prepared clique request. */
@@ -97,7 +97,7 @@ export class CliqueGuard implements CliqueProtection {
       text = await this.store.get(cliqueRecordKey(address));
     } catch (e) {
       if (e instanceof Error && e.message === 'not found') return null;
-      throw new SignerError(`clique protection: record unreadable: ${e instanceof Error ? e.message : String(e)}`);
+      throw new SignerError(`clique protection: record unreadable: ${errorMessage(e)}`);
     }
     const r = parseCliqueRecord(text);
     if (!r) throw new SignerError('clique protection: record is malformed');

@@ -8,6 +8,7 @@ import type { QuickJSContext, QuickJSHandle, QuickJSSyncVariant, QuickJSWASMModu
 import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
 import { QUICKJS_WASM_BASE64 } from './embedded/quickjs-wasm.generated.ts';
 import { BIGNUMBER_JS } from './embedded/bignumber.generated.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Resource caps of one evaluation. */
 export interface SandboxLimits {
@@ -170,7 +171,7 @@ export class RuleSandbox {
         qjs = await this.#acquire();
       } catch (e) {
         this.#instance = undefined; // try again next time
-        return failure('script', 'crash', `rules engine unavailable: ${e instanceof Error ? e.message : String(e)}`);
+        return failure('script', 'crash', `rules engine unavailable: ${errorMessage(e)}`);
       }
       const outcome = this.#evaluateNow(qjs, ev);
       // An instance that hit its memory cap or failed inside the glue is replaced before the next request.
@@ -238,7 +239,7 @@ function failure(stage: 'script' | 'call', kind: FailureKind, error: string): Ev
 }
 
 function glueError(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   return `rules engine failure: ${msg.split('\n')[0]}`;
 }
 
@@ -331,7 +332,7 @@ function installGlobals(
     try {
       ev.host.storagePut(kv[0], kv[1]);
     } catch (e) {
-      return { error: ctx.newError(`storage failure: ${e instanceof Error ? e.message : String(e)}`) };
+      return { error: ctx.newError(`storage failure: ${errorMessage(e)}`) };
     }
     return ctx.null;
   };

@@ -10,6 +10,7 @@ import type { Logger, Random } from '../../core/ports.ts';
 import { systemRandom } from '../crypto/system.ts';
 import { goOsError, hasCode } from '../fs/atomic.ts';
 import { lockPathFor, withLockSync } from '../fs/lock.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** One write of an evaluation: a value to store, or null to delete the key (storage.put with ""). */
 export type StorageChange = readonly [key: string, value: string | null];
@@ -294,7 +295,7 @@ export class EncryptedRuleStorage implements RuleStorage {
       return parseStore(text);
     } catch (e) {
       this.#logger?.warn('Failed to unmarshal encrypted storage', {
-        err: e instanceof Error ? e.message : String(e),
+        err: errorMessage(e),
         file: this.path,
       });
       return null;
@@ -305,7 +306,7 @@ export class EncryptedRuleStorage implements RuleStorage {
     try {
       writeFileAtomicSync(this.path, serializeStore(entries), RULE_STORAGE_MODE);
     } catch (e) {
-      this.#logger?.warn('Failed to write entry', { err: e instanceof Error ? e.message : String(e) });
+      this.#logger?.warn('Failed to write entry', { err: errorMessage(e) });
     }
   }
 
@@ -337,7 +338,7 @@ export class EncryptedRuleStorage implements RuleStorage {
         this.#write(entries);
       }, { timeoutMs: LOCK_TIMEOUT_MS, subject: this.path });
     } catch (e) {
-      this.#logger?.warn('Failed to write entry', { err: e instanceof Error ? e.message : String(e) });
+      this.#logger?.warn('Failed to write entry', { err: errorMessage(e) });
     }
   }
 }
