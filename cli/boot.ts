@@ -19,7 +19,7 @@ export function logsToStderr(o: { stdioUi: boolean; logStderr: boolean; json: bo
 }
 
 /** The boot warning, as clef prints it. */
-export const LEGAL_WARNING = `
+const LEGAL_WARNING = `
 WARNING!
 
 Clef is an account management tool. It may, like any software, contain bugs.
@@ -34,7 +34,7 @@ FOR A PARTICULAR PURPOSE. See the GNU General Public License for more details.
 `;
 
 /** The confirmation request printed after the warning. */
-export const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
+const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
 
 /** What `initialize` needs. */
 export interface BootSettings {

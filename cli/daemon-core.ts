@@ -90,7 +90,7 @@ function checkStop(signal: AbortSignal | undefined): void {
 const DRAIN_MS = 5000;
 
 /** The rules engine as the daemon sees it: an Approver that knows whether its file parsed. */
-export interface RulesDecorator extends Approver {
+interface RulesDecorator extends Approver {
   /** The rule file's SyntaxError (naming the file), or null. */
   readonly syntaxError: string | null;
   close(): Promise<void>;
@@ -154,7 +154,7 @@ async function unlockSeed(opts: DaemonOptions): Promise<UnlockedVault | null> {
 }
 
 /** Name of the lock a daemon holds in its configdir for its whole life. */
-export const DAEMON_LOCK_NAME = 'daemon.lock';
+const DAEMON_LOCK_NAME = 'daemon.lock';
 
 /**
  * One daemon per configdir: two signers on one vault double-sign under --clique-protect and steal each other's

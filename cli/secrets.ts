@@ -53,7 +53,7 @@ export async function askPassword(terminal: Terminal, heading: string | null, co
 }
 
 /** Where the master seed and its password come from. */
-export interface MasterSeedSource {
+interface MasterSeedSource {
   /** The encrypted seed file to unlock. */
   seedPath: string;
   /** The master password from a `--signersecret` password file; null = ask. */
@@ -74,7 +74,7 @@ export interface SeedSettings {
  * `<configdir>/masterseed.json`) or a master-password file (first line; the seed stays in the configdir). Logs
  * which at INFO. An unreadable file fails as clef's stat check does: `failed stat on <file>: <os error>`.
  */
-export async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSource> {
+async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSource> {
   const defaultSeed = join(s.configdir, 'masterseed.json');
   if (s.signersecret === null) return { seedPath: defaultSeed, password: null, signerSecret: 'none' };
   const file = s.signersecret;

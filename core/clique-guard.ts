@@ -26,12 +26,12 @@ export function cliqueRecordKey(address: Address): string {
   return `clique_protect:${toChecksumAddress(address)}`;
 }
 
-export function parseCliqueRecord(text: string): CliqueRecord | null {
+function parseCliqueRecord(text: string): CliqueRecord | null {
   const m = /^(\d+):(0x[0-9a-f]{64})$/.exec(text);
   return m ? { number: BigInt(m[1]), sealHash: m[2] } : null;
 }
 
-export function formatCliqueRecord(r: CliqueRecord): string {
+function formatCliqueRecord(r: CliqueRecord): string {
   return `${r.number}:${r.sealHash}`;
 }
 

@@ -17,7 +17,7 @@ import {
 import { recoverAddress } from './secp256k1.ts';
 
 /** Length of the clique seal (a 65-byte R ‖ S ‖ V signature) at the end of `extra`. */
-export const CLIQUE_SEAL_LENGTH = 65;
+const CLIQUE_SEAL_LENGTH = 65;
 
 /** go-ethereum's types.Header; optional trailing fields are undefined when absent. */
 export interface Header {

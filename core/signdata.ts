@@ -10,7 +10,7 @@ import type { NameValueType } from './ports.ts';
 import { recoverAddress } from './secp256k1.ts';
 
 /** The content types clef recognises (anything else is a personal message). */
-export const MimeType = {
+const MimeType = {
   textPlain: 'text/plain',
   validator: 'data/validator',
   clique: 'application/x-clique-header',

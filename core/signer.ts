@@ -3,7 +3,7 @@
 // Everything the world provides arrives through ports; the approver is clef's UI interface (console, stdio UI,
 // or the rules engine in front of either).
 import { base64 } from '@scure/base';
-import { concatBytes, equalBytes, fromUtf8, toChecksumAddress, toHex, toHexRaw, keccak256, utf8, type Address } from './bytes.ts';
+import { concatBytes, equalBytes, fromUtf8, toChecksumAddress, toHex, keccak256, utf8, type Address } from './bytes.ts';
 import { RequestDeniedError, SignerError, UnknownAccountError, errorMessage, toSignerError } from './errors.ts';
 import type { Json, MixedcaseAddress } from './gojson.ts';
 import { KeystoreKeys, KeystoreWallet } from './keystore-wallet.ts';
@@ -371,4 +371,3 @@ function typedPrepared(rawData: Uint8Array, messages: NameValueType[]): Prepared
 }
 
 
-export { toHexRaw };

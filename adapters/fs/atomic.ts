@@ -212,7 +212,7 @@ async function publishNoClobber(tmp: string, path: string): Promise<void> {
 }
 
 /** Names of the temp files writeFileAtomic makes for `base` (`.<base>.tmp<digits>`); nothing else matches. */
-export function isTempNameOf(name: string, base: string): boolean {
+function isTempNameOf(name: string, base: string): boolean {
   return name.length > base.length + 5 && name.startsWith(`.${base}.tmp`) && /^\d+$/.test(name.slice(base.length + 5));
 }
 

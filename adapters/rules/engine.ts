@@ -38,7 +38,7 @@ export interface RuleRunner {
 }
 
 /** Runs evaluations in this thread (tests, `clef rules test`); storage reads go straight to `storage`. */
-export class InlineRuleRunner implements RuleRunner {
+class InlineRuleRunner implements RuleRunner {
   readonly sandbox: RuleSandbox;
   readonly #source: string;
   readonly #fileName: string;

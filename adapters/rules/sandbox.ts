@@ -21,7 +21,7 @@ export interface SandboxLimits {
 }
 
 /** Defaults: two seconds (a generous wall-clock budget: a loaded machine must not turn slow rules into prompts), 64 MiB, 256 KiB. */
-export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
+const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   cpuMs: 2000,
   memoryBytes: 64 * 1024 * 1024,
   stackBytes: 256 * 1024,
@@ -33,7 +33,7 @@ const INITIAL_PAGES = 256;
 const MIN_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /** The host side of the rule globals; every callback is synchronous (QuickJS host functions are). */
-export interface SandboxHost {
+interface SandboxHost {
   /** One finished console line (without the newline), e.g. `JS:>  number 45`. */
   console(line: string): void;
   /** `storage.get` with the key already converted by String(). */

@@ -132,13 +132,13 @@ export class MemoryRuleStorage implements RuleStorage {
 }
 
 /** Store files are created owner-only (clef's 0600); an existing file keeps its mode. */
-export const RULE_STORAGE_MODE = 0o600;
+const RULE_STORAGE_MODE = 0o600;
 
 /**
  * Replaces `path` with `text` synchronously and atomically: hidden temp file in the same directory, write, fsync,
  * rename, fsync of the directory. Throws a Go-worded GoOsError.
  */
-export function writeFileAtomicSync(path: string, text: string, mode: number): void {
+function writeFileAtomicSync(path: string, text: string, mode: number): void {
   let finalMode = mode;
   try {
     finalMode = statSync(path).mode & 0o7777;

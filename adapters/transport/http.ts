@@ -191,7 +191,7 @@ function hostHeaderCount(req: IncomingMessage): number {
  * then wins over the Host header (net/http readRequest); otherwise the Host header. The vhost check and the
  * `local` metadata both use it, so a listed Host header cannot smuggle in another host.
  */
-export function requestHost(req: Pick<IncomingMessage, 'url' | 'headers'>): string {
+function requestHost(req: Pick<IncomingMessage, 'url' | 'headers'>): string {
   const url = req.url ?? '';
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(url);
   if (m) {

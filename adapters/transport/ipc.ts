@@ -32,7 +32,7 @@ const defaultMaxBuffered = 32 * 1024 * 1024;
 const closeGraceMs = 1000;
 
 /** The per-request limit, as HTTP's (external-api.md §1.2: 5 MiB). */
-export const defaultMaxRequest = 5 * 1024 * 1024;
+const defaultMaxRequest = 5 * 1024 * 1024;
 
 /** Request metadata of every IPC call (external-api.md §2). */
 function ipcMeta(): Meta {

@@ -99,7 +99,7 @@ function isIgnored(m: RawRequest): boolean {
 // ---------------------------------------------------------------------------------------------------------
 
 /** Go re-encodes a raw id compactly with HTML escaping (ids are scalars: only <, >, &, U+2028/9 change). */
-export function echoId(raw: string): string {
+function echoId(raw: string): string {
   return goHtmlEscape(raw);
 }
 
@@ -155,7 +155,7 @@ function utf8Length(s: string): number {
 // ---------------------------------------------------------------------------------------------------------
 
 /** Which transport a request came in on: subscriptions and batch limits differ (external-api.md §1, §3.2). */
-export type TransportKind = 'ipc' | 'http';
+type TransportKind = 'ipc' | 'http';
 
 /** Server options; the batch limits only ever apply to HTTP requests. */
 export interface JsonRpcOptions {

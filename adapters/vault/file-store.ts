@@ -12,7 +12,7 @@ import { lockPathFor, tryLock, withLock } from '../fs/lock.ts';
 import { errorMessage } from '../../core/errors.ts';
 
 /** Store files are created owner-only; an existing file keeps its mode. */
-export const STORE_FILE_MODE = 0o600;
+const STORE_FILE_MODE = 0o600;
 
 /** Options of FileSecretStore. */
 export interface FileSecretStoreOptions {
@@ -27,7 +27,7 @@ export interface FileSecretStoreOptions {
 }
 
 /** The store file exists but could not be read or decoded (the message is the OS or JSON reason). */
-export class StoreUnreadableError extends Error {
+class StoreUnreadableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreUnreadableError';
