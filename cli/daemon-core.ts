@@ -266,6 +266,7 @@ async function buildApproverChain(opts: DaemonOptions, unlocked: UnlockedVault |
     });
     return { approver, rules: null, rulesState: 'not-attested', cancelAll };
   }
+  // No engine wired in (library use): reported as before, as no-vault.
   if (!opts.rulesEngine) return { approver, rules: null, rulesState: 'no-vault', cancelAll };
   const rules = await opts.rulesEngine({
     source: attestation.source,
