@@ -36,7 +36,7 @@ export interface FlagSetResult {
 }
 
 /** Go's strconv.ParseBool. */
-export function parseGoBool(s: string): boolean | null {
+function parseGoBool(s: string): boolean | null {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
   return null;
@@ -165,7 +165,7 @@ export type ParsedCommandLine =
   | { kind: 'usage-error'; command: CommandSpec | null; message: string };
 
 /** The flag specs a command's flag set holds: its declared flags plus the help flag. */
-export function commandFlags(cmd: CommandSpec): FlagSpec[] {
+function commandFlags(cmd: CommandSpec): FlagSpec[] {
   const out: FlagSpec[] = [];
   for (const name of cmd.flags) {
     const spec = globalFlag(name);

@@ -4,6 +4,7 @@
 import type { ClefLogger } from '../adapters/log/clef-logger.ts';
 import type { Terminal } from '../adapters/terminal/terminal.ts';
 import { ExitError, type Writer } from './context.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** Commands whose stdout is data a script captures: their logs leave stdout when it is not a terminal. */
 const DATA_COMMANDS = new Set(['list-accounts', 'list-wallets']);
@@ -18,7 +19,7 @@ export function logsToStderr(o: { stdioUi: boolean; logStderr: boolean; json: bo
 }
 
 /** The boot warning, as clef prints it. */
-export const LEGAL_WARNING = `
+const LEGAL_WARNING = `
 WARNING!
 
 Clef is an account management tool. It may, like any software, contain bugs.
@@ -33,7 +34,7 @@ FOR A PARTICULAR PURPOSE. See the GNU General Public License for more details.
 `;
 
 /** The confirmation request printed after the warning. */
-export const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
+const CONFIRM_PROMPT = "\nEnter 'ok' to proceed:\n> ";
 
 /** What `initialize` needs. */
 export interface BootSettings {
@@ -70,7 +71,7 @@ export async function initialize(s: BootSettings): Promise<void> {
     try {
       answer = await s.terminal.readLine();
     } catch (err) {
-      throw new Error(`Failed to read user input: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`Failed to read user input: ${errorMessage(err)}`);
     }
     if (answer === null) {
       // clef logged this before its logger existed, so the user saw nothing; say it.

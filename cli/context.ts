@@ -11,8 +11,8 @@
 // * Prompts and user input go through `ctx.terminal` only (one shared stdin buffer; `readLine()` for lines,
 //   `readPassword()` for secrets, `withProgress()` around a slow scrypt). The stdio UI should also read its
 //   JSON-RPC lines with `ctx.terminal.readLine()` so no other reader steals stdin bytes.
-// * Master-seed unlocking with clef's --signersecret semantics: `unlockMasterSeed()` / `masterSeedSource()` in
-//   cli/secrets.ts.
+// * Master-seed unlocking with clef's --signersecret semantics: `prepareMasterSeed()` then `unlockPrepared()` in
+//   cli/secrets.ts (the daemon: `unlockPreparedVault()`, which also yields the rules storage key).
 // * To fail: throw `FatalError(msg)` (printed `Fatal: <msg>`, clef's rule for stdout/stderr), any other Error
 //   (its message on stderr), or `ExitError(code)` when the failure was already reported. Or call `ctx.fatal()`
 //   / `ctx.setExitCode()` and return. Never call process.exit(): main lets the process end once output drained.

@@ -9,16 +9,13 @@ import { accountMethods, tableHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
 import { FourByteDb } from '../core/fourbyte.ts';
-import { decryptMasterSeed } from '../core/masterseed.ts';
-import { prepareMasterSeed } from './secrets.ts';
-import { deriveVault } from '../core/vault.ts';
+import { prepareMasterSeed, unlockPreparedVault, type UnlockedVault } from './secrets.ts';
 import type { Approver, HardwareWallets, Kdf, KeyStore, Logger, SecretStore, Vault } from '../core/ports.ts';
 import type { MethodTable, RpcHandler, RpcMethod } from '../core/rpc.ts';
 import { NodeKdf } from '../adapters/crypto/kdf.ts';
 import { systemClock, systemRandom } from '../adapters/crypto/system.ts';
 import { DirKeyStore } from '../adapters/keystore/dir-keystore.ts';
 import { UsbWallets } from '../adapters/usb/usb-wallets.ts';
-import { openVault } from '../adapters/vault/masterseed-file.ts';
 import { JsonRpcServer } from '../adapters/transport/jsonrpc.ts';
 import { servedLogger } from '../adapters/log/clef-logger.ts';
 import { startIpcServer } from '../adapters/transport/ipc.ts';
@@ -93,7 +90,7 @@ function checkStop(signal: AbortSignal | undefined): void {
 const DRAIN_MS = 5000;
 
 /** The rules engine as the daemon sees it: an Approver that knows whether its file parsed. */
-export interface RulesDecorator extends Approver {
+interface RulesDecorator extends Approver {
   /** The rule file's SyntaxError (naming the file), or null. */
   readonly syntaxError: string | null;
   close(): Promise<void>;
@@ -124,41 +121,31 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-interface Unlocked {
-  vault: Vault;
-  /** jsstorage.json of the vault and its key: the rules engine reads it synchronously. */
-  storagePath: string;
-  storageKey: Uint8Array;
-}
-
-/** Unlocks the master seed as clef's daemon does (cli.md §7.1 step 5); null (after a warning) on any failure. */
-async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
+/** Step 1, unlock: master seed → vault (cli.md §7.1 step 5); null (after a warning) on any failure. */
+async function unlockSeed(opts: DaemonOptions): Promise<UnlockedVault | null> {
   const { logger } = opts;
   try {
     // A missing or insecure seed fails here, before anyone is asked for a password.
     const prepared = await prepareMasterSeed({ configdir: opts.configdir, signersecret: opts.signerSecret, logger });
-    let password = prepared.password;
-    if (password === null) {
-      ({ text: password } = await opts.ui.onInputRequired(
-        {
-          title: 'Master Password',
-          prompt: 'Please enter the password to decrypt the master seed',
-          isPassword: true,
-        },
-        opts.signal,
-      ));
-    }
-    const decrypting = decryptMasterSeed(prepared.seedText, password, opts.kdf ?? new NodeKdf());
-    const { seed, warning } = await (opts.progress ? opts.progress('Decrypting master seed', decrypting) : decrypting);
-    checkStop(opts.signal);
-    if (warning) logger.warn(warning);
-    try {
-      const vault = await openVault(opts.configdir, seed, logger);
-      const keys = deriveVault(seed);
-      return { vault, storagePath: join(opts.configdir, vault.name, 'jsstorage.json'), storageKey: keys.jsStorageKey };
-    } finally {
-      seed.fill(0);
-    }
+    return await unlockPreparedVault(prepared, {
+      configdir: opts.configdir,
+      signersecret: opts.signerSecret,
+      logger,
+      kdf: opts.kdf ?? new NodeKdf(),
+      ask: async () =>
+        (
+          await opts.ui.onInputRequired(
+            { title: 'Master Password', prompt: 'Please enter the password to decrypt the master seed', isPassword: true },
+            opts.signal,
+          )
+        ).text,
+      // A stop requested during the scrypt run ends start-up before the vault is opened.
+      progress: async (label, work) => {
+        const r = await (opts.progress ? opts.progress(label, work) : work);
+        checkStop(opts.signal);
+        return r;
+      },
+    });
   } catch (e) {
     checkStop(opts.signal);
     logger.warn('Failed to open master, rules disabled', { err: errorMessage(e) });
@@ -167,7 +154,7 @@ async function unlockSeed(opts: DaemonOptions): Promise<Unlocked | null> {
 }
 
 /** Name of the lock a daemon holds in its configdir for its whole life. */
-export const DAEMON_LOCK_NAME = 'daemon.lock';
+const DAEMON_LOCK_NAME = 'daemon.lock';
 
 /**
  * One daemon per configdir: two signers on one vault double-sign under --clique-protect and steal each other's
@@ -201,69 +188,110 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   }
 }
 
+/** The start-up order, with the configdir locked: each step is one function below. */
 async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | null): Promise<RunningDaemon> {
-  const { logger } = opts;
-  const fourByte: FourByteDb = await loadFourByteDb(opts.fourByteCustom, opts.fourByteExtra, logger);
-  logger.info('Loaded 4byte database', { embeds: fourByte.stats().embeds, locals: fourByte.stats().locals, local: opts.fourByteCustom });
-
+  const fourByte = await loadSelectors(opts);
   checkStop(opts.signal);
   const unlocked = await unlockSeed(opts);
   checkStop(opts.signal);
-  const vault = unlocked?.vault ?? null;
+  const chain = await buildApproverChain(opts, unlocked);
+  const parts = await buildSigner(opts, unlocked?.vault ?? null, fourByte, chain.approver);
+  const transports = await openTransports(opts, parts.signer);
+  opts.onSigner?.(parts.signer, parts.keystore, chain.approver, parts.hardware);
+  chain.approver.onSignerStartup({
+    info: {
+      intapi_version: INTERNAL_API_VERSION,
+      extapi_version: EXTERNAL_API_VERSION,
+      extapi_http: transports.httpUrl ?? 'n/a',
+      extapi_ipc: transports.ipcUrl ?? 'n/a',
+    },
+  });
+  return {
+    signer: parts.signer,
+    handler: tableHandler(transports.methods),
+    approver: chain.approver,
+    status: () => readiness(opts, unlocked?.vault ?? null, chain, parts.keystore, transports),
+    close: () => closeDaemon(opts.logger, chain, parts, transports, daemonLock),
+  };
+}
+
+/** The selector database: embedded, custom (`--4bytedb-custom`) and extra (`--4bytedb`). */
+async function loadSelectors(opts: DaemonOptions): Promise<FourByteDb> {
+  const fourByte = await loadFourByteDb(opts.fourByteCustom, opts.fourByteExtra, opts.logger);
+  const { embeds, locals } = fourByte.stats();
+  opts.logger.info('Loaded 4byte database', { embeds, locals, local: opts.fourByteCustom });
+  return fourByte;
+}
+
+/** The approvers in front of the signer, outermost first, and how to withdraw their questions. */
+interface ApproverChain {
+  approver: Approver;
+  rules: RulesDecorator | null;
+  rulesState: ReadinessStatus['rules'];
+  rulesError?: string;
+  /** Withdraws every pending question (shutdown). */
+  cancelAll(): void;
+}
+
+/** Step 2, approver chain: UI → cancellation → approval timeout → rules decorator (when attested). */
+async function buildApproverChain(opts: DaemonOptions, unlocked: UnlockedVault | null): Promise<ApproverChain> {
+  const { logger } = opts;
   // Shutdown withdraws every pending question (the console drops its read) before endpoints and audit log close.
   const shutdown = new AbortController();
   const stopping = new SignerError('request cancelled: the signer is shutting down');
-  opts.signal?.addEventListener('abort', () => shutdown.abort(stopping), { once: true });
+  const cancelAll = () => shutdown.abort(stopping);
+  opts.signal?.addEventListener('abort', cancelAll, { once: true });
   let approver: Approver = withCancellation(opts.ui, shutdown.signal);
   if (opts.approvalTimeoutMs > 0) approver = withApprovalTimeout(approver, opts.approvalTimeoutMs, logger);
-  let rulesState: ReadinessStatus['rules'] = opts.rules ? 'no-vault' : 'off';
-  let rulesError: string | undefined;
-  let rules: RulesDecorator | null = null;
-  if (vault && opts.rules) {
-    // Read once: the bytes hashed are the bytes run (a file swapped after the check never runs).
-    let bytes: Uint8Array | null = null;
-    try {
-      bytes = await readFile(opts.rules);
-    } catch (e) {
-      logger.warn('Could not load rules, disabling', { file: opts.rules, err: errorMessage(e) });
-      rulesState = 'unreadable';
-    }
-    if (bytes !== null) {
-      let stored = '';
-      try {
-        stored = await vault.config.get('ruleset_sha256');
-      } catch {
-        stored = '';
-      }
-      const attestation = checkRulesAttestation(bytes, stored);
-      if (!attestation.attested) {
-        const { hash } = attestation;
-        // clef disabled rules quietly here; an unattended sealer then hangs on a prompt. Say it loudly.
-        logger.warn('Rule hash not attested, disabling', { hash, attested: stored });
-        logger.warn('RULES ARE OFF: every request now needs a human. Attest the file with `clef attest <sha256>` and restart.', {
-          file: opts.rules,
-        });
-        rulesState = 'not-attested';
-      } else if (opts.rulesEngine) {
-        rules = await opts.rulesEngine({
-          source: attestation.source,
-          fileName: opts.rules,
-          storagePath: unlocked!.storagePath,
-          storageKey: unlocked!.storageKey,
-          storageStore: vault.jsStorage,
-          next: approver,
-          logger,
-        });
-        approver = rules;
-        rulesState = rules.syntaxError === null ? 'active' : 'broken';
-        if (rules.syntaxError !== null) rulesError = rules.syntaxError;
-        logger.info('Rule engine configured', { file: opts.rules });
-      }
-    }
-  } else if (opts.rules && !vault) {
+  if (!opts.rules) return { approver, rules: null, rulesState: 'off', cancelAll };
+  if (!unlocked) {
     logger.warn('Rules disabled: the master seed is not unlocked', { file: opts.rules });
+    return { approver, rules: null, rulesState: 'no-vault', cancelAll };
   }
+  // Read once: the bytes hashed are the bytes run (a file swapped after the check never runs).
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(opts.rules);
+  } catch (e) {
+    logger.warn('Could not load rules, disabling', { file: opts.rules, err: errorMessage(e) });
+    return { approver, rules: null, rulesState: 'unreadable', cancelAll };
+  }
+  const stored = await unlocked.vault.config.get('ruleset_sha256').catch(() => '');
+  const attestation = checkRulesAttestation(bytes, stored);
+  if (!attestation.attested) {
+    // clef disabled rules quietly here; an unattended sealer then hangs on a prompt. Say it loudly.
+    logger.warn('Rule hash not attested, disabling', { hash: attestation.hash, attested: stored });
+    logger.warn('RULES ARE OFF: every request now needs a human. Attest the file with `clef attest <sha256>` and restart.', {
+      file: opts.rules,
+    });
+    return { approver, rules: null, rulesState: 'not-attested', cancelAll };
+  }
+  // No engine wired in (library use): reported as before, as no-vault.
+  if (!opts.rulesEngine) return { approver, rules: null, rulesState: 'no-vault', cancelAll };
+  const rules = await opts.rulesEngine({
+    source: attestation.source,
+    fileName: opts.rules,
+    storagePath: unlocked.storagePath,
+    storageKey: unlocked.storageKey,
+    storageStore: unlocked.vault.jsStorage,
+    next: approver,
+    logger,
+  });
+  logger.info('Rule engine configured', { file: opts.rules });
+  if (rules.syntaxError === null) return { approver: rules, rules, rulesState: 'active', cancelAll };
+  return { approver: rules, rules, rulesState: 'broken', rulesError: rules.syntaxError, cancelAll };
+}
 
+/** The signer and the wallets it signs with. */
+interface SignerParts {
+  signer: Signer;
+  keystore: DirKeyStore;
+  hardware?: UsbWallets;
+}
+
+/** Step 3, signer construction: keystore, USB wallets (unless --nousb), clique guard, then the core Signer. */
+async function buildSigner(opts: DaemonOptions, vault: Vault | null, fourByte: FourByteDb, approver: Approver): Promise<SignerParts> {
+  const { logger } = opts;
   const keystore = new DirKeyStore(opts.keystore, { logger });
   let hardware: UsbWallets | undefined;
   if (opts.usb !== false) {
@@ -274,13 +302,12 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
       usb.watch();
     }
   }
-  const kdf = opts.kdf ?? new NodeKdf();
   const cliqueGuard = opts.cliqueProtect && vault ? new CliqueGuard(vault.config) : undefined;
   if (opts.cliqueProtect && !vault) logger.warn('Clique protection needs the vault; refusing all clique headers until the seed is unlocked');
   const signer = new Signer(
     {
       keystore,
-      kdf,
+      kdf: opts.kdf ?? new NodeKdf(),
       random: systemRandom,
       approver,
       credentials: vault?.credentials ?? null,
@@ -298,9 +325,27 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
   );
   logger.info('Starting signer', { chainid: opts.chainId, keystore: opts.keystore, 'light-kdf': opts.lightKdf, advanced: opts.advanced });
   if (opts.advanced) logger.info('Clef is in advanced mode: will warn instead of reject');
+  return { signer, keystore, hardware };
+}
 
+/** The open endpoints and what close() must wait for and shut. */
+interface Transports {
+  /** The account_* table as served: audit-logged and in-flight tracked. */
+  methods: MethodTable;
+  /** Requests in flight, so close() can let them answer before the endpoints and the audit log go. */
+  inflight: Set<Promise<unknown>>;
+  audit: { close(): Promise<void> } | null;
+  /** IPC first, then HTTP. */
+  closers: (() => Promise<void>)[];
+  ipcUrl: string | null;
+  httpUrl: string | null;
+}
+
+/** Step 4, transports: method table → audit decorator → in-flight tracking → one JSON-RPC server on IPC and HTTP. */
+async function openTransports(opts: DaemonOptions, signer: Signer): Promise<Transports> {
+  const { logger } = opts;
   let methods: MethodTable = accountMethods(signer);
-  let audit: { close(): Promise<void> } | null = null;
+  let audit: Transports['audit'] = null;
   if (opts.auditLog !== '') {
     const file = await openAuditFile(opts.auditLog, (msg, ctx) => logger.warn(msg, ctx));
     const log = new AuditLog(file, systemClock);
@@ -309,94 +354,89 @@ async function startLockedDaemon(opts: DaemonOptions, daemonLock: FileLock | nul
     audit = file;
     logger.info('Audit logs configured', { file: opts.auditLog });
   }
-
-  // Requests in flight, so close() can let them answer before the endpoints and the audit log go.
   const inflight = new Set<Promise<unknown>>();
   methods = trackInflight(methods, inflight);
   checkStop(opts.signal);
 
   const rpc = new JsonRpcServer(methods, { logger, onServed: servedLogger(logger) });
-  const closers: (() => Promise<void>)[] = [];
-  let httpUrl: string | null = null;
-  let ipcUrl: string | null = null;
+  const t: Transports = { methods, inflight, audit, closers: [], ipcUrl: null, httpUrl: null };
   if (opts.http) {
     const h = await startHttpServer({ host: opts.http.host, port: opts.http.port, vhosts: opts.http.vhosts }, rpc, logger);
-    httpUrl = h.url;
+    t.httpUrl = h.url;
     logger.info('HTTP endpoint opened', { url: h.url });
-    closers.push(async () => {
+    t.closers.push(async () => {
       await h.close();
       logger.info('HTTP endpoint closed', { url: h.url });
     });
   }
   if (opts.ipcPath) {
     const i = await startIpcServer(opts.ipcPath, rpc, logger);
-    ipcUrl = i.url;
+    t.ipcUrl = i.url;
     logger.debug('IPCs registered', { namespaces: 'account' });
     logger.info('IPC endpoint opened', { url: i.url });
-    closers.unshift(async () => {
+    t.closers.unshift(async () => {
       await i.close();
       logger.info('IPC endpoint closed', { url: i.url });
     });
   }
+  return t;
+}
 
-  opts.onSigner?.(signer, keystore, approver, hardware);
-  approver.onSignerStartup({
-    info: {
-      intapi_version: INTERNAL_API_VERSION,
-      extapi_version: EXTERNAL_API_VERSION,
-      extapi_http: httpUrl ?? 'n/a',
-      extapi_ipc: ipcUrl ?? 'n/a',
-    },
-  });
-
-  const status = async (): Promise<ReadinessStatus> => {
-    const accounts = await keystore.accounts().catch(() => []);
-    const unaddressed = await keystore.unaddressed().catch(() => []);
-    let stored = 0;
-    if (vault) {
-      // One read of credentials.json, not a lookup (and a warning) per account: 10,000 keys stay cheap.
-      const names = new Set(await vault.credentials.keys().catch(() => [] as string[]));
-      for (const a of accounts) if (names.has(toChecksumAddress(a.address)) || names.has(a.address)) stored++;
-    }
-    return {
-      seedUnlocked: vault !== null,
-      rules: rulesState,
-      ...(rulesError !== undefined ? { rulesError } : {}),
-      rulesFile: opts.rules,
-      accounts: accounts.length,
-      accountsWithStoredPassword: stored,
-      unaddressedKeyFiles: unaddressed.length,
-      cliqueProtect: opts.cliqueProtect,
-      ipc: ipcUrl,
-      http: httpUrl,
-    };
-  };
-
+/** The readiness a supervisor checks (start and SIGHUP). */
+async function readiness(
+  opts: DaemonOptions,
+  vault: Vault | null,
+  chain: ApproverChain,
+  keystore: KeyStore,
+  t: Transports,
+): Promise<ReadinessStatus> {
+  const accounts = await keystore.accounts().catch(() => []);
+  const unaddressed = await keystore.unaddressed().catch(() => []);
+  let stored = 0;
+  if (vault) {
+    // One read of credentials.json, not a lookup (and a warning) per account: 10,000 keys stay cheap.
+    const names = new Set(await vault.credentials.keys().catch(() => [] as string[]));
+    for (const a of accounts) if (names.has(toChecksumAddress(a.address)) || names.has(a.address)) stored++;
+  }
   return {
-    signer,
-    handler: tableHandler(methods),
-    approver,
-    status,
-    async close() {
-      shutdown.abort(stopping);
-      if (inflight.size > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const drained = Promise.allSettled([...inflight]).then(() => true);
-        const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), DRAIN_MS)));
-        if (!(await Promise.race([drained, late]))) logger.warn('Requests still running at shutdown', { count: inflight.size });
-        clearTimeout(timer);
-        // The transports write an answer after its handler settled: give them that turn before closing them.
-        await new Promise((done) => setImmediate(done));
-      }
-      for (const c of closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
-      signer.close();
-      hardware?.close();
-      keystore.close();
-      if (rules) await rules.close().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
-      if (audit) await audit.close();
-      daemonLock?.release();
-    },
+    seedUnlocked: vault !== null,
+    rules: chain.rulesState,
+    ...(chain.rulesError !== undefined ? { rulesError: chain.rulesError } : {}),
+    rulesFile: opts.rules,
+    accounts: accounts.length,
+    accountsWithStoredPassword: stored,
+    unaddressedKeyFiles: unaddressed.length,
+    cliqueProtect: opts.cliqueProtect,
+    ipc: t.ipcUrl,
+    http: t.httpUrl,
   };
+}
+
+/** Step 5, close: withdraw questions, let requests in flight answer, then endpoints, signer, rules, audit log, lock. */
+async function closeDaemon(
+  logger: Logger,
+  chain: ApproverChain,
+  parts: SignerParts,
+  t: Transports,
+  daemonLock: FileLock | null,
+): Promise<void> {
+  chain.cancelAll();
+  if (t.inflight.size > 0) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = Promise.allSettled([...t.inflight]).then(() => true);
+    const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), DRAIN_MS)));
+    if (!(await Promise.race([drained, late]))) logger.warn('Requests still running at shutdown', { count: t.inflight.size });
+    clearTimeout(timer);
+    // The transports write an answer after its handler settled: give them that turn before closing them.
+    await new Promise((done) => setImmediate(done));
+  }
+  for (const c of t.closers) await c().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
+  parts.signer.close();
+  parts.hardware?.close();
+  parts.keystore.close();
+  if (chain.rules) await chain.rules.close().catch((e) => logger.error('Close failed', { err: errorMessage(e) }));
+  if (t.audit) await t.audit.close();
+  daemonLock?.release();
 }
 
 /** Readiness as log attributes (start and SIGHUP): what a supervisor of an unattended sealer checks. */

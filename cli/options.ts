@@ -7,7 +7,7 @@ import { posix, win32 } from 'node:path';
 export const CLEF_VERSION = '0.1.0';
 
 /** The value kinds of Go's flag package that clef uses. */
-export type FlagKind = 'bool' | 'string' | 'int' | 'int64' | 'path';
+type FlagKind = 'bool' | 'string' | 'int' | 'int64' | 'path';
 
 /** One flag: name as typed after `-`/`--`, kind, usage text and clef's default. */
 export interface FlagSpec {
@@ -293,7 +293,7 @@ function pathFor(platform: string): typeof posix {
 }
 
 /** `$HOME` if non-empty, else the user database's home (geth's HomeDir). */
-export function homeDir(e: Environment): string {
+function homeDir(e: Environment): string {
   const h = e.env.HOME;
   return h ? h : e.userHome;
 }
@@ -313,7 +313,7 @@ export function defaultConfigDir(e: Environment): string {
 }
 
 /** geth's default data directory (cli.md §3.2); empty when no home is known. */
-export function defaultDataDir(e: Environment): string {
+function defaultDataDir(e: Environment): string {
   const home = homeDir(e);
   if (!home) return '';
   const p = pathFor(e.platform);

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FatalError, errorMessage } from '../core/errors.ts';
 import { decryptMasterSeed, isMasterSeedText, MasterSeedError } from '../core/masterseed.ts';
+import { deriveVault } from '../core/vault.ts';
 import type { Kdf, Logger, Vault } from '../core/ports.ts';
 import { goFileModeString, goOsError } from '../adapters/fs/atomic.ts';
 import { READ_LIMITS, readTextBounded } from '../adapters/fs/bounded-read.ts';
@@ -52,7 +53,7 @@ export async function askPassword(terminal: Terminal, heading: string | null, co
 }
 
 /** Where the master seed and its password come from. */
-export interface MasterSeedSource {
+interface MasterSeedSource {
   /** The encrypted seed file to unlock. */
   seedPath: string;
   /** The master password from a `--signersecret` password file; null = ask. */
@@ -73,7 +74,7 @@ export interface SeedSettings {
  * `<configdir>/masterseed.json`) or a master-password file (first line; the seed stays in the configdir). Logs
  * which at INFO. An unreadable file fails as clef's stat check does: `failed stat on <file>: <os error>`.
  */
-export async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSource> {
+async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSource> {
   const defaultSeed = join(s.configdir, 'masterseed.json');
   if (s.signersecret === null) return { seedPath: defaultSeed, password: null, signerSecret: 'none' };
   const file = s.signersecret;
@@ -136,12 +137,19 @@ export interface UnlockTools extends SeedSettings {
   progress?: <T>(label: string, work: Promise<T>) => Promise<T>;
 }
 
+/** An unlocked vault as the daemon needs it: the rules engine also reads jsstorage.json synchronously, by path and key. */
+export interface UnlockedVault {
+  vault: Vault;
+  storagePath: string;
+  storageKey: Uint8Array;
+}
+
 /**
  * Decrypts a prepared seed and opens its vault (§6 steps 4–7). Errors carry clef's texts
  * (`failed to decrypt the master seed of clef`, `master seed of insufficient length, …`); the version warning is
  * logged first. The decrypted seed is wiped once the vault keys are derived.
  */
-export async function unlockPrepared(prepared: PreparedMasterSeed, t: UnlockTools): Promise<Vault> {
+export async function unlockPreparedVault(prepared: PreparedMasterSeed, t: UnlockTools): Promise<UnlockedVault> {
   const password = prepared.password ?? (await t.ask());
   const work = decryptMasterSeed(prepared.seedText, password, t.kdf);
   let seed: Uint8Array;
@@ -155,15 +163,18 @@ export async function unlockPrepared(prepared: PreparedMasterSeed, t: UnlockTool
     throw err;
   }
   try {
-    return await openVault(t.configdir, seed, t.logger);
+    const vault = await openVault(t.configdir, seed, t.logger);
+    return { vault, storagePath: join(t.configdir, vault.name, 'jsstorage.json'), storageKey: deriveVault(seed).jsStorageKey };
   } finally {
     seed.fill(0);
   }
 }
 
-/** prepareMasterSeed + unlockPrepared. */
-export async function unlockMasterSeed(t: UnlockTools): Promise<Vault> {
-  return unlockPrepared(await prepareMasterSeed(t), t);
+/** unlockPreparedVault for the commands: only the vault (its stores keep their own keys). */
+export async function unlockPrepared(prepared: PreparedMasterSeed, t: UnlockTools): Promise<Vault> {
+  const { vault, storageKey } = await unlockPreparedVault(prepared, t);
+  storageKey.fill(0);
+  return vault;
 }
 
 /** The command-line master-password prompt: `Decrypt master seed of clef`, `Password: `. */

@@ -1,12 +1,11 @@
 // The daemon's side of the stdio UI's privileged `clef_*` methods (ui-api.md §5): what the keystore and the signer
 // can do for a trusted UI without any approval prompt.
 import { type Address } from '../core/bytes.ts';
-import { SignerError, UnknownAccountError } from '../core/errors.ts';
+import { SignerError, UnknownAccountError, toSignerError } from '../core/errors.ts';
 import type { Json } from '../core/gojson.ts';
 import { decryptKeyFile } from '../core/keyfile.ts';
 import type { Account, HardwareWallets, Kdf, KeyStore, Wallet } from '../core/ports.ts';
 import { parseDerivationPath } from '../core/hdpath.ts';
-import { errorMessage } from '../core/errors.ts';
 import type { Signer } from '../core/signer.ts';
 import type { UiServerApi, WalletInfo } from '../adapters/ui/stdio.ts';
 import { goStringify } from '../core/gojson.ts';
@@ -36,7 +35,6 @@ export function uiServerApi(signer: Signer, keystore: KeyStore | null, kdf: Kdf,
     if (!(await keystoreWallets()).some((x) => x.url === url)) throw new SignerError('unknown wallet');
     return null;
   };
-  const wrap = (e: unknown) => (e instanceof SignerError ? e : new SignerError(errorMessage(e)));
   return {
     listAccounts: () => signer.accounts(),
     listWallets: allWallets,
@@ -46,14 +44,14 @@ export function uiServerApi(signer: Signer, keystore: KeyStore | null, kdf: Kdf,
       try {
         indices = parseDerivationPath(path);
       } catch (e) {
-        throw wrap(e);
+        throw toSignerError(e);
       }
       if (!w) throw new SignerError('not supported');
-      return w.derive(indices, pin).catch((e: unknown) => Promise.reject(wrap(e)));
+      return w.derive(indices, pin).catch((e: unknown) => Promise.reject(toSignerError(e)));
     },
     async openWallet(url: string, passphrase: string): Promise<void> {
       const w = await findWallet(url); // keystore wallets need no opening
-      if (w) await w.open(passphrase ?? '').catch((e: unknown) => Promise.reject(wrap(e)));
+      if (w) await w.open(passphrase ?? '').catch((e: unknown) => Promise.reject(toSignerError(e)));
     },
     async importRawKey(privateKey: Uint8Array, password: string): Promise<Account> {
       if (!keystore) throw noKeystore();

@@ -219,7 +219,7 @@ export function newType(t: string, components: ArgumentMarshaling[] | null): Abi
 }
 
 /** True for types encoded out of line (bytes, string, T[], and arrays/tuples containing them). */
-export function isDynamic(t: AbiType): boolean {
+function isDynamic(t: AbiType): boolean {
   switch (t.kind) {
     case 'tuple':
       return t.elems.some(isDynamic);

@@ -17,7 +17,7 @@ export interface KeyWriter {
 }
 
 /** A uniformly random valid secp256k1 private key (the caller wipes it). */
-export function freshPrivateKey(random: Random): Uint8Array {
+function freshPrivateKey(random: Random): Uint8Array {
   for (;;) {
     const priv = random.bytes(32);
     if (priv.length === 32 && privateKeyError(priv) === null) return priv;

@@ -4,7 +4,7 @@
 // per account, so of two concurrent different headers at one new height exactly one is signed; only a signature
 // actually made is recorded, and it is released only after its record is durable.
 import { toChecksumAddress, toHex, type Address } from './bytes.ts';
-import { SignerError } from './errors.ts';
+import { SignerError, errorMessage } from './errors.ts';
 import type { SecretStore } from './ports.ts';
 
 /** What the guard needs of a prepared clique request. */
@@ -26,12 +26,12 @@ export function cliqueRecordKey(address: Address): string {
   return `clique_protect:${toChecksumAddress(address)}`;
 }
 
-export function parseCliqueRecord(text: string): CliqueRecord | null {
+function parseCliqueRecord(text: string): CliqueRecord | null {
   const m = /^(\d+):(0x[0-9a-f]{64})$/.exec(text);
   return m ? { number: BigInt(m[1]), sealHash: m[2] } : null;
 }
 
-export function formatCliqueRecord(r: CliqueRecord): string {
+function formatCliqueRecord(r: CliqueRecord): string {
   return `${r.number}:${r.sealHash}`;
 }
 
@@ -97,7 +97,7 @@ export class CliqueGuard implements CliqueProtection {
       text = await this.store.get(cliqueRecordKey(address));
     } catch (e) {
       if (e instanceof Error && e.message === 'not found') return null;
-      throw new SignerError(`clique protection: record unreadable: ${e instanceof Error ? e.message : String(e)}`);
+      throw new SignerError(`clique protection: record unreadable: ${errorMessage(e)}`);
     }
     const r = parseCliqueRecord(text);
     if (!r) throw new SignerError('clique protection: record is malformed');

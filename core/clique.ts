@@ -1,7 +1,7 @@
 // Clique (EIP-225 proof-of-authority) header sealing as clef does it for `application/x-clique-header`:
 // strict decoding of go-ethereum's types.Header, the seal payload and hash, and sealer recovery.
 import { concatBytes, keccak256, toHex, type Address } from './bytes.ts';
-import { SignerError } from './errors.ts';
+import { SignerError, toSignerError } from './errors.ts';
 import {
   decodeBigInt,
   decodeByteArray,
@@ -17,7 +17,7 @@ import {
 import { recoverAddress } from './secp256k1.ts';
 
 /** Length of the clique seal (a 65-byte R ‖ S ‖ V signature) at the end of `extra`. */
-export const CLIQUE_SEAL_LENGTH = 65;
+const CLIQUE_SEAL_LENGTH = 65;
 
 /** go-ethereum's types.Header; optional trailing fields are undefined when absent. */
 export interface Header {
@@ -197,7 +197,6 @@ export function cliqueSigner(sealed: Header): Address {
   try {
     return recoverAddress(cliqueSealHash(sealed), seal);
   } catch (e) {
-    if (e instanceof SignerError) throw e;
-    throw new SignerError(e instanceof Error ? e.message : String(e));
+    throw toSignerError(e);
   }
 }

@@ -7,13 +7,13 @@ import { goFieldFor, jsonKind, decodeHexStrict, goQuote, goTypeName, isJsonObjec
 import type { NameValueType } from './ports.ts';
 
 /** One declared field of a struct type. */
-export interface TypedField {
+interface TypedField {
   name: string;
   type: string;
 }
 
 /** The five domain keys clef understands; empty strings and an absent chainId mean "not set". */
-export interface TypedDomain {
+interface TypedDomain {
   name: string;
   version: string;
   chainId?: bigint;
@@ -38,7 +38,7 @@ export interface TypedDataHash {
 }
 
 /** A decoded value as the encoder sees it: JSON, Go's nil (undefined), or the domain's chainId (bigint). */
-export type GoValue = Json | bigint | undefined;
+type GoValue = Json | bigint | undefined;
 type DataMap = { [key: string]: GoValue };
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -66,7 +66,7 @@ export function goFloat(v: number): string {
  * Go's fmt rendering of a decoded JSON value with verb %v or %s (maps with sorted keys, nil as `<nil>`).
  * `depth` > 0 marks a nested value; values nested deeper than TYPED_DATA_LIMITS.maxDepth are refused.
  */
-export function goFormat(v: GoValue, verb: 'v' | 's', depth = 0): string {
+function goFormat(v: GoValue, verb: 'v' | 's', depth = 0): string {
   const nested = depth > 0;
   if (v === null || v === undefined) return verb === 's' && !nested ? '%!s(<nil>)' : '<nil>';
   if (typeof v === 'string') return v;
@@ -113,7 +113,7 @@ function significant(s: string): string {
 }
 
 /** math.ParseBig256: `""` = 0, `0x`/`0X` hex or decimal, optional sign, leading zeros ok, ≤ 256 bits. */
-export function parseBig256(s: string): bigint | null {
+function parseBig256(s: string): bigint | null {
   if (s === '') return 0n;
   let n: bigint;
   if (s.length >= 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X')) {
@@ -334,7 +334,7 @@ function fieldsOf(td: TypedData, name: string): TypedField[] | undefined {
 }
 
 /** Structural checks of `types` and `domain`, with clef's messages (§8.3). */
-export function validateTypedData(td: TypedData): void {
+function validateTypedData(td: TypedData): void {
   for (const key of Object.keys(td.types)) {
     if (key.length === 0) throw new SignerError('empty type key');
     td.types[key].forEach((f, i) => {

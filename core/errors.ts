@@ -75,6 +75,11 @@ export class FatalError extends Error {
   }
 }
 
+/** Anything thrown, as a SignerError: a SignerError stays itself (code, class, data); anything else keeps only its message. */
+export function toSignerError(err: unknown): SignerError {
+  return err instanceof SignerError ? err : new SignerError(errorMessage(err));
+}
+
 /** Extracts a printable message from anything thrown. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -39,7 +39,7 @@ function stringEnd(t: string, i: number): number {
 }
 
 /** End index of the (valid) JSON value starting at i. Iterative: depth costs nothing. */
-export function valueEnd(t: string, i: number): number {
+function valueEnd(t: string, i: number): number {
   const c = t.charCodeAt(i);
   if (c === 0x22) return stringEnd(t, i);
   if (c === 0x7b || c === 0x5b) {

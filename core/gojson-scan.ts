@@ -351,7 +351,7 @@ export class GoJsonScanner {
  * value` (json.Unmarshal's rule), null when only whitespace follows. `text` is the whole input, `from` the
  * end of the value.
  */
-export function afterTopLevelError(text: string, from: number, bytes = false): JsonSyntaxError | null {
+function afterTopLevelError(text: string, from: number, bytes = false): JsonSyntaxError | null {
   for (let i = from; i < text.length; i++) {
     if (isSpace(text.charCodeAt(i))) continue;
     const b = bytes ? text.charCodeAt(i) : firstUtf8Byte(text, i);
@@ -393,14 +393,14 @@ export function goJsonSyntaxError(input: Uint8Array | string): string | null {
 }
 
 /** Number of JSON whitespace units at the start of `text`. */
-export function leadingSpace(text: string, from = 0): number {
+function leadingSpace(text: string, from = 0): number {
   let i = from;
   while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i - from;
 }
 
 /** Bytes as a string with one unit per byte (0–255), so the scanner sees Go's bytes exactly. */
-export function binaryString(bytes: Uint8Array): string {
+function binaryString(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return out;

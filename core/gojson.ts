@@ -12,7 +12,7 @@ export type JsonObject = { [key: string]: Json };
  * `json: cannot unmarshal <reason> into Go … of type <T>`; the others surface bare (e.g. the fixed-length
  * error `hex string has length 38, want 40 for common.Address`).
  */
-export class HexError extends Error {
+class HexError extends Error {
   constructor(
     readonly reason: string,
     readonly typeError: boolean = true,
@@ -22,7 +22,7 @@ export class HexError extends Error {
   }
 }
 
-export const hexReason = {
+const hexReason = {
   empty: 'empty hex string',
   syntax: 'invalid hex string',
   missingPrefix: 'hex string without 0x prefix',
@@ -48,7 +48,7 @@ export function decodeHexStrict(s: string): Uint8Array {
 }
 
 /** hexutil.Bytes JSON text: `""` is empty, `0x` mandatory otherwise, even length. */
-export function decodeBytesText(s: string): Uint8Array {
+function decodeBytesText(s: string): Uint8Array {
   if (s.length === 0) return new Uint8Array(0);
   if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);
   const body = s.slice(2);
@@ -58,7 +58,7 @@ export function decodeBytesText(s: string): Uint8Array {
 }
 
 /** hexutil.Uint64 / hexutil.Big JSON text: `""` = 0, `0x` mandatory, no leading zeros, range-checked. */
-export function decodeQuantityText(s: string, bits: 64 | 256): bigint {
+function decodeQuantityText(s: string, bits: 64 | 256): bigint {
   if (s.length === 0) return 0n;
   if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);
   const body = s.slice(2);
@@ -70,7 +70,7 @@ export function decodeQuantityText(s: string, bits: 64 | 256): bigint {
 }
 
 /** Fixed-size hex (common.Address 20, common.Hash 32): `0x` mandatory, exact length. */
-export function decodeFixedText(s: string, size: number, goType: string): Uint8Array {
+function decodeFixedText(s: string, size: number, goType: string): Uint8Array {
   let body = s;
   if (s.length > 0) {
     if (!hasPrefix(s)) throw new HexError(hexReason.missingPrefix);

@@ -2,7 +2,7 @@
 // digest. Passwords come from the vault first (and such keys stay cached), else from the approver with the
 // request's prompt; typed passwords are never cached and their keys are wiped after use.
 import { toChecksumAddress, wipe, type Address } from './bytes.ts';
-import { InternalError, SignerError, UnknownAccountError, errorMessage } from './errors.ts';
+import { InternalError, SignerError, UnknownAccountError, errorMessage, toSignerError } from './errors.ts';
 import { KeyCache } from './key-cache.ts';
 import { decryptKeyFile } from './keyfile.ts';
 import type { Account, Approver, Kdf, KeyFileEntry, KeyStore, SecretStore, SignContext, UnsignedTxPayload, Wallet } from './ports.ts';
@@ -39,7 +39,7 @@ export class KeystoreKeys {
         return await decryptKeyFile(await ks.read(entry.path), password, this.ports.kdf, address);
       } catch (e) {
         if (ctx.showDecryptError) this.ports.approver.showError(errorMessage(e));
-        throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+        throw toSignerError(e);
       }
     };
     if (stored !== null && cacheKeys) {

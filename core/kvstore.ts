@@ -5,6 +5,7 @@ import { gcm } from '@noble/ciphers/aes.js';
 import { base64 } from '@scure/base';
 import { fromUtf8, utf8 } from './bytes.ts';
 import { goField, isJsonObject, jsonKind, goStringify, type JsonObject } from './gojson.ts';
+import { errorMessage } from './errors.ts';
 
 /** One stored entry as Go decodes it: either field may be null (JSON `null` or absent). */
 export interface StoreEntry {
@@ -69,7 +70,7 @@ export function parseStore(text: string): StoreEntries {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new StoreFormatError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new StoreFormatError(`invalid JSON: ${errorMessage(e)}`);
   }
   const entries: StoreEntries = new Map();
   if (v === null) return entries; // clef would panic on the next Put; an empty store is the intent

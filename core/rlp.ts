@@ -90,7 +90,7 @@ export class RlpStreamError extends RlpError {
 }
 
 /** go-ethereum's decodeError: `rlp: <msg> for <type>` plus the field path once known. */
-export class RlpDecodeError extends RlpError {
+class RlpDecodeError extends RlpError {
   private readonly ctx: string[] = [];
   constructor(
     readonly msg: string,
@@ -131,7 +131,7 @@ function wrap(err: unknown, goType: string): unknown {
 }
 
 /** True for the end-of-list sentinel. */
-export function isEol(err: unknown): boolean {
+function isEol(err: unknown): boolean {
   return err instanceof RlpStreamError && err.code === 'eol';
 }
 

@@ -49,7 +49,7 @@ export function rpcMethod<A extends unknown[]>(params: { [K in keyof A]: RpcPara
  * beyond the list is `too many arguments, want at most N`, an omitted required one `missing value for required
  * argument N`. All -32602.
  */
-export function decodePositional(call: RpcCall, params: readonly RpcParam<unknown>[]): unknown[] {
+function decodePositional(call: RpcCall, params: readonly RpcParam<unknown>[]): unknown[] {
   const out: unknown[] = [];
   call.params.forEach((value, i) => {
     if (i >= params.length) throw new InvalidParamsError(`too many arguments, want at most ${params.length}`);

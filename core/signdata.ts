@@ -2,7 +2,7 @@
 // the UI messages for each type; plus account_ecRecover (§5.4) and the V convention (§4).
 import { concatBytes, fromUtf8, keccak256, toChecksumAddress, toHex, utf8, type Address } from './bytes.ts';
 import { cliqueSealPayload, decodeCliqueHeader } from './clique.ts';
-import { ErrorCode, SignerError } from './errors.ts';
+import { ErrorCode, SignerError, errorMessage } from './errors.ts';
 import { decodeHexStrict, goTypeName, isJsonObject, type Json } from './gojson.ts';
 import { goJsonSyntaxError } from './gojson-scan.ts';
 import { parseMediaType } from './mime.ts';
@@ -10,7 +10,7 @@ import type { NameValueType } from './ports.ts';
 import { recoverAddress } from './secp256k1.ts';
 
 /** The content types clef recognises (anything else is a personal message). */
-export const MimeType = {
+const MimeType = {
   textPlain: 'text/plain',
   validator: 'data/validator',
   clique: 'application/x-clique-header',
@@ -40,7 +40,7 @@ export interface PreparedSignData {
 
 function fail(err: unknown, prefix = ''): never {
   if (err instanceof SignerError && err.code === ErrorCode.method && prefix === '') throw err;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   throw new SignerError(prefix + msg);
 }
 

@@ -3,8 +3,8 @@
 // Everything the world provides arrives through ports; the approver is clef's UI interface (console, stdio UI,
 // or the rules engine in front of either).
 import { base64 } from '@scure/base';
-import { concatBytes, equalBytes, fromUtf8, toChecksumAddress, toHex, toHexRaw, keccak256, utf8, type Address } from './bytes.ts';
-import { RequestDeniedError, SignerError, UnknownAccountError, errorMessage } from './errors.ts';
+import { concatBytes, equalBytes, fromUtf8, toChecksumAddress, toHex, keccak256, utf8, type Address } from './bytes.ts';
+import { RequestDeniedError, SignerError, UnknownAccountError, errorMessage, toSignerError } from './errors.ts';
 import type { Json, MixedcaseAddress } from './gojson.ts';
 import { KeystoreKeys, KeystoreWallet } from './keystore-wallet.ts';
 import { createAccount, storeKey, type KeyWriter } from './accounts.ts';
@@ -193,7 +193,7 @@ export class Signer implements ExternalApi {
       }
     }).catch((e: unknown) => {
       if (e !== keystoreError) this.ports.approver.showError(errorMessage(e));
-      throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+      throw toSignerError(e);
     });
     this.ports.approver.onApprovedTx(result);
     return result;
@@ -228,7 +228,7 @@ export class Signer implements ExternalApi {
     try {
       return ecRecover(data, sig);
     } catch (e) {
-      throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+      throw toSignerError(e);
     }
   }
 
@@ -264,7 +264,7 @@ export class Signer implements ExternalApi {
       return await sign();
     } catch (e) {
       approver.showError(errorMessage(e));
-      throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+      throw toSignerError(e);
     }
   }
 
@@ -371,4 +371,3 @@ function typedPrepared(rawData: Uint8Array, messages: NameValueType[]): Prepared
 }
 
 
-export { toHexRaw };

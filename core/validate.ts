@@ -19,7 +19,7 @@ const info = (message: string): ValidationInfo => ({ type: 'Info', message });
 const NOT_FOUND_PREFIX = 'Transaction contains data, but the ABI signature could not be found: ';
 
 /** Appended to the refusal when an unknown selector caused it: how to get such a request shown instead. */
-export const UNKNOWN_SELECTOR_HINT =
+const UNKNOWN_SELECTOR_HINT =
   ' (to be asked instead: give a 4byte database that knows the selector with --4bytedb FILE, or start clef with --advanced)';
 
 const invokes = (text: Uint8Array) => info(`Transaction invokes the following method: ${goQuoteBytes(text)}`);

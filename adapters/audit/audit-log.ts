@@ -177,7 +177,7 @@ export class AuditLog {
 }
 
 /** One slog text record at level INFO. */
-export function slogLine(timeMs: number, msg: string, attrs: Attr[]): string {
+function slogLine(timeMs: number, msg: string, attrs: Attr[]): string {
   let line = `time=${slogTime(timeMs)} level=INFO msg=${slogText(msg)}`;
   for (const [k, v] of attrs) line += ` ${slogText(k)}=${typeof v === 'string' ? slogText(v) : goQuote(v.bytes)}`;
   return line;

@@ -37,13 +37,3 @@ export class NodeKdf implements Kdf {
     }
   }
 }
-
-/** Pure-JS Kdf (no native code): used where node:crypto is unavailable and as a cross-check in tests. */
-export class NobleKdf implements Kdf {
-  scrypt(password: Uint8Array, salt: Uint8Array, n: number, r: number, p: number, dkLen: number): Promise<Uint8Array> {
-    return scryptAsync(password, salt, { N: n, r, p, dkLen, maxmem: 2 ** 34 });
-  }
-  pbkdf2Sha256(password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array> {
-    return pbkdf2Async(sha256, password, salt, { c: iterations, dkLen });
-  }
-}

@@ -4,10 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { brotliDecompressSync } from 'node:zlib';
 import { SelectorTable, type LazySelectorTable } from '../../core/fourbyte.ts';
-import { FOURBYTE_DB_BROTLI_BASE64, FOURBYTE_DB_COUNT, FOURBYTE_DB_SOURCE } from './embedded/fourbyte-db.generated.ts';
-
-/** Where the embedded entries came from (for logs and `--version`-style reports). */
-export const EMBEDDED_FOURBYTE_SOURCE = FOURBYTE_DB_SOURCE;
+import { FOURBYTE_DB_BROTLI_BASE64, FOURBYTE_DB_COUNT } from './embedded/fourbyte-db.generated.ts';
 
 /** The embedded database, decoded on first use. */
 export const embeddedFourByteTable: LazySelectorTable = {

@@ -9,7 +9,7 @@ import { writeFileAtomic, hasCode } from '../fs/atomic.ts';
 import { embeddedFourByteTable } from './embedded-db.ts';
 
 /** Persists the custom map atomically (clef truncated and rewrote the file in place). */
-export class FourByteCustomFile implements FourByteCustomStore {
+class FourByteCustomFile implements FourByteCustomStore {
   constructor(private readonly path: string) {}
   async save(entries: Record<string, string>): Promise<void> {
     await writeFileAtomic(this.path, JSON.stringify(entries), 0o600, { keepMode: true });

@@ -4,6 +4,7 @@ import { link, lstat, open, readdir, rename, stat, unlink } from 'node:fs/promis
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Options of writeFileAtomic. */
 export interface AtomicWriteOptions {
@@ -78,7 +79,7 @@ export function goOsError(err: unknown, op: string, path: string): GoOsError {
   const code = errnoCode(err);
   let reason = code ? GO_ERRNO[code] : undefined;
   if (!reason) {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     // Node: "EFOO: some text, open 'path'" → "some text"
     const m = /^[A-Z0-9_]+: ([^,]+)/.exec(msg);
     reason = (m ? m[1] : msg).toLowerCase();
@@ -211,7 +212,7 @@ async function publishNoClobber(tmp: string, path: string): Promise<void> {
 }
 
 /** Names of the temp files writeFileAtomic makes for `base` (`.<base>.tmp<digits>`); nothing else matches. */
-export function isTempNameOf(name: string, base: string): boolean {
+function isTempNameOf(name: string, base: string): boolean {
   return name.length > base.length + 5 && name.startsWith(`.${base}.tmp`) && /^\d+$/.test(name.slice(base.length + 5));
 }
 

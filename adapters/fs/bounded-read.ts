@@ -2,7 +2,7 @@
 // requests). Every such read stops after `limit` bytes, so `--password /dev/zero` or a FIFO that never ends fails
 // at once with a clear error instead of growing memory without end. Errors read like Go's (`open <path>: …`).
 import { open } from 'node:fs/promises';
-import { goOsError, hasCode } from './atomic.ts';
+import { goOsError } from './atomic.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -102,9 +102,4 @@ export async function readTextBounded(path: string, limit: number, what = 'file'
   } finally {
     bytes.fill(0);
   }
-}
-
-/** True when `err` says the file does not exist (either raw Node error or GoOsError). */
-export function isNotFound(err: unknown): boolean {
-  return hasCode(err, 'ENOENT');
 }

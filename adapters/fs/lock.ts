@@ -43,7 +43,7 @@ export class LockTimeoutError extends Error {
   }
 }
 
-export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 /** An unparseable lock file older than this is left over from a crash between create and write. */
 const TORN_LOCK_MS = 2_000;

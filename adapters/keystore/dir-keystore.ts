@@ -48,7 +48,7 @@ const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
  * Largest key file read (a key file is < 1 KB): the scan skips bigger files with a warning, and a read of one
  * (the file grew after the scan) fails instead of loading it.
  */
-export const MAX_KEY_FILE_SIZE = 1 << 20;
+const MAX_KEY_FILE_SIZE = 1 << 20;
 
 /** readFileSync without its fstat: open, read until EOF or past MAX_KEY_FILE_SIZE, close. */
 function readSmallFile(path: string): string {

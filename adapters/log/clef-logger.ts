@@ -5,7 +5,7 @@ import { goQuote } from '../../core/gojson.ts';
 import type { LogAttrs, Logger } from '../../core/ports.ts';
 
 /** Log levels, most severe first; the number is clef's `--loglevel` value. */
-export const LogLevel = { crit: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
+const LogLevel = { crit: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
 export type LogLevelName = keyof typeof LogLevel;
 
 const LEVEL_TEXT: Record<LogLevelName, string> = {

@@ -7,6 +7,7 @@ import { RuleSandbox } from './sandbox.ts';
 import type { EvaluationOutcome, FailureKind, SandboxLimits } from './sandbox.ts';
 import { DEFAULT_STORAGE_LIMITS, StorageBatch } from './storage.ts';
 import type { RuleStorage, StorageChange, StorageLimits } from './storage.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Result of running one callback: its String() completion value or the error that stopped it. */
 export type ExecutionResult =
@@ -37,7 +38,7 @@ export interface RuleRunner {
 }
 
 /** Runs evaluations in this thread (tests, `clef rules test`); storage reads go straight to `storage`. */
-export class InlineRuleRunner implements RuleRunner {
+class InlineRuleRunner implements RuleRunner {
   readonly sandbox: RuleSandbox;
   readonly #source: string;
   readonly #fileName: string;
@@ -146,7 +147,7 @@ export class RuleEngine {
       try {
         await this.#storage.commit(changes);
       } catch (e) {
-        const err = e instanceof Error ? e.message : String(e);
+        const err = errorMessage(e);
         this.#logger.warn('Failed to write entry', { err });
         if (outcome.ok) outcome = { ok: false, stage: 'call', kind: 'exception', error: `storage failure: ${err}` };
       }

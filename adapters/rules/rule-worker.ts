@@ -8,6 +8,7 @@ import type { SandboxLimits } from './sandbox.ts';
 import { EncryptedRuleStorage, StorageBatch } from './storage.ts';
 import type { StorageLimits, StorageReader } from './storage.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 const port = parentPort;
 if (!port) throw new Error('rule-worker.ts runs only as a worker thread');
@@ -27,7 +28,7 @@ const logger: Logger = {
 function plain(attrs?: Record<string, unknown>): Record<string, string> | undefined {
   if (!attrs) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) out[k] = v instanceof Error ? v.message : String(v);
+  for (const [k, v] of Object.entries(attrs)) out[k] = errorMessage(v);
   return out;
 }
 
@@ -55,12 +56,12 @@ port.on('message', (m: ToWorker) => {
   } else if (m.type === 'syntax') {
     sandbox.checkSyntax(init.source, init.fileName).then(
       (error) => post({ type: 'syntax', id: m.id, error }),
-      (e: unknown) => post({ type: 'syntax', id: m.id, error: `rules engine failure: ${e instanceof Error ? e.message : String(e)}` }),
+      (e: unknown) => post({ type: 'syntax', id: m.id, error: `rules engine failure: ${errorMessage(e)}` }),
     );
   }
 });
 
 sandbox.ready().then(
   () => post({ type: 'ready' }),
-  (e: unknown) => post({ type: 'fatal', error: e instanceof Error ? e.message : String(e) }),
+  (e: unknown) => post({ type: 'fatal', error: errorMessage(e) }),
 );

@@ -8,6 +8,7 @@ import type { QuickJSContext, QuickJSHandle, QuickJSSyncVariant, QuickJSWASMModu
 import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
 import { QUICKJS_WASM_BASE64 } from './embedded/quickjs-wasm.generated.ts';
 import { BIGNUMBER_JS } from './embedded/bignumber.generated.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Resource caps of one evaluation. */
 export interface SandboxLimits {
@@ -20,7 +21,7 @@ export interface SandboxLimits {
 }
 
 /** Defaults: two seconds (a generous wall-clock budget: a loaded machine must not turn slow rules into prompts), 64 MiB, 256 KiB. */
-export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
+const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   cpuMs: 2000,
   memoryBytes: 64 * 1024 * 1024,
   stackBytes: 256 * 1024,
@@ -32,7 +33,7 @@ const INITIAL_PAGES = 256;
 const MIN_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /** The host side of the rule globals; every callback is synchronous (QuickJS host functions are). */
-export interface SandboxHost {
+interface SandboxHost {
   /** One finished console line (without the newline), e.g. `JS:>  number 45`. */
   console(line: string): void;
   /** `storage.get` with the key already converted by String(). */
@@ -170,7 +171,7 @@ export class RuleSandbox {
         qjs = await this.#acquire();
       } catch (e) {
         this.#instance = undefined; // try again next time
-        return failure('script', 'crash', `rules engine unavailable: ${e instanceof Error ? e.message : String(e)}`);
+        return failure('script', 'crash', `rules engine unavailable: ${errorMessage(e)}`);
       }
       const outcome = this.#evaluateNow(qjs, ev);
       // An instance that hit its memory cap or failed inside the glue is replaced before the next request.
@@ -238,7 +239,7 @@ function failure(stage: 'script' | 'call', kind: FailureKind, error: string): Ev
 }
 
 function glueError(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   return `rules engine failure: ${msg.split('\n')[0]}`;
 }
 
@@ -331,7 +332,7 @@ function installGlobals(
     try {
       ev.host.storagePut(kv[0], kv[1]);
     } catch (e) {
-      return { error: ctx.newError(`storage failure: ${e instanceof Error ? e.message : String(e)}`) };
+      return { error: ctx.newError(`storage failure: ${errorMessage(e)}`) };
     }
     return ctx.null;
   };

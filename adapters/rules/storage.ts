@@ -11,6 +11,7 @@ import type { Logger, Random } from '../../core/ports.ts';
 import { systemRandom } from '../crypto/system.ts';
 import { goOsError, hasCode } from '../fs/atomic.ts';
 import { lockPathFor, withLockSync } from '../fs/lock.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** One write of an evaluation: a value to store, or null to delete the key (storage.put with ""). */
 export type StorageChange = readonly [key: string, value: string | null];
@@ -118,13 +119,13 @@ export class MemoryRuleStorage implements RuleStorage {
 }
 
 /** Store files are created owner-only (clef's 0600); an existing file keeps its mode. */
-export const RULE_STORAGE_MODE = 0o600;
+const RULE_STORAGE_MODE = 0o600;
 
 /**
  * Replaces `path` with `text` synchronously and atomically: hidden temp file in the same directory, write, fsync,
  * rename, fsync of the directory. Throws a Go-worded GoOsError.
  */
-export function writeFileAtomicSync(path: string, text: string, mode: number): void {
+function writeFileAtomicSync(path: string, text: string, mode: number): void {
   let finalMode = mode;
   try {
     finalMode = statSync(path).mode & 0o7777;
@@ -281,7 +282,7 @@ export class EncryptedRuleStorage implements RuleStorage {
       return parseStore(text);
     } catch (e) {
       this.#logger?.warn('Failed to unmarshal encrypted storage', {
-        err: e instanceof Error ? e.message : String(e),
+        err: errorMessage(e),
         file: this.path,
       });
       return null;
@@ -292,7 +293,7 @@ export class EncryptedRuleStorage implements RuleStorage {
     try {
       writeFileAtomicSync(this.path, serializeStore(entries), RULE_STORAGE_MODE);
     } catch (e) {
-      this.#logger?.warn('Failed to write entry', { err: e instanceof Error ? e.message : String(e) });
+      this.#logger?.warn('Failed to write entry', { err: errorMessage(e) });
     }
   }
 
@@ -324,7 +325,7 @@ export class EncryptedRuleStorage implements RuleStorage {
         this.#write(entries);
       }, { timeoutMs: LOCK_TIMEOUT_MS, subject: this.path });
     } catch (e) {
-      this.#logger?.warn('Failed to write entry', { err: e instanceof Error ? e.message : String(e) });
+      this.#logger?.warn('Failed to write entry', { err: errorMessage(e) });
     }
   }
 }

@@ -11,6 +11,7 @@ import type { SandboxLimits } from './sandbox.ts';
 import { DEFAULT_STORAGE_LIMITS } from './storage.ts';
 import type { StorageLimits } from './storage.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Options of WorkerRuleRunner. */
 export interface WorkerRuleRunnerOptions {
@@ -169,7 +170,7 @@ export class WorkerRuleRunner implements RuleRunner {
       try {
         w = this.#start();
       } catch (e) {
-        resolve({ outcome: { ok: false, stage: 'script', kind: 'crash', error: `rules engine unavailable: ${e instanceof Error ? e.message : String(e)}` }, changes: [] });
+        resolve({ outcome: { ok: false, stage: 'script', kind: 'crash', error: `rules engine unavailable: ${errorMessage(e)}` }, changes: [] });
         return;
       }
       const id = this.#nextId++;

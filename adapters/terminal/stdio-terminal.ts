@@ -31,7 +31,7 @@ export class InputTooLongError extends Error {
 }
 
 /** Default longest input line (prompts, passwords, approvals): 1 MiB. Under --stdio-ui main raises it. */
-export const DEFAULT_LINE_LIMIT = 1 << 20;
+const DEFAULT_LINE_LIMIT = 1 << 20;
 
 /** A writable stream for the spinner (stderr). */
 export interface ProgressOutput {

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import { JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Where and how to listen. */
 export interface HttpConfig {
@@ -190,7 +191,7 @@ function hostHeaderCount(req: IncomingMessage): number {
  * then wins over the Host header (net/http readRequest); otherwise the Host header. The vhost check and the
  * `local` metadata both use it, so a listed Host header cannot smuggle in another host.
  */
-export function requestHost(req: Pick<IncomingMessage, 'url' | 'headers'>): string {
+function requestHost(req: Pick<IncomingMessage, 'url' | 'headers'>): string {
   const url = req.url ?? '';
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(url);
   if (m) {
@@ -382,7 +383,7 @@ const errnoText: Record<string, string> = {
 
 function listenError(address: string, err: unknown): Error {
   const code = (err as { code?: unknown })?.code;
-  const reason = typeof code === 'string' && errnoText[code] ? errnoText[code] : err instanceof Error ? err.message : String(err);
+  const reason = typeof code === 'string' && errnoText[code] ? errnoText[code] : errorMessage(err);
   return new Error(`listen tcp ${address}: bind: ${reason}`);
 }
 
@@ -395,7 +396,7 @@ async function resolveListenHost(host: string): Promise<string | undefined> {
     const v4 = addrs.find((a) => a.family === 4);
     return (v4 ?? addrs[0]).address;
   } catch (err) {
-    throw new Error(`listen tcp ${host}: lookup ${host}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`listen tcp ${host}: lookup ${host}: ${errorMessage(err)}`);
   }
 }
 
@@ -415,7 +416,7 @@ export async function startHttpServer(config: HttpConfig, server: JsonRpcServer,
     }, writeLimitMs);
     res.on('close', () => clearTimeout(guard));
     serveRequest(req, res, server, vhosts, deadlineMs).catch((err: unknown) => {
-      logger.error('HTTP request failed', { err: err instanceof Error ? err.message : String(err) });
+      logger.error('HTTP request failed', { err: errorMessage(err) });
       if (!res.headersSent) res.statusCode = 500;
       if (!res.writableEnded) res.end();
     });

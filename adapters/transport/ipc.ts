@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { GoJsonScanner, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import { JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** A running endpoint. */
 export interface IpcEndpoint {
@@ -31,7 +32,7 @@ const defaultMaxBuffered = 32 * 1024 * 1024;
 const closeGraceMs = 1000;
 
 /** The per-request limit, as HTTP's (external-api.md §1.2: 5 MiB). */
-export const defaultMaxRequest = 5 * 1024 * 1024;
+const defaultMaxRequest = 5 * 1024 * 1024;
 
 /** Request metadata of every IPC call (external-api.md §2). */
 function ipcMeta(): Meta {
@@ -61,7 +62,7 @@ const errnoText: Record<string, string> = {
 /** Go's wording for a failed listen: `listen unix <path>: bind: <reason>`. */
 function listenError(path: string, err: unknown, detail?: string): Error {
   const code = (err as { code?: unknown })?.code;
-  const reason = typeof code === 'string' && errnoText[code] ? errnoText[code] : err instanceof Error ? err.message : String(err);
+  const reason = typeof code === 'string' && errnoText[code] ? errnoText[code] : errorMessage(err);
   return new Error(`listen unix ${path}: bind: ${reason}${detail ? ` (${detail})` : ''}`);
 }
 
@@ -168,7 +169,7 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
         (reply) => {
           if (reply) write(reply.text);
         },
-        (err: unknown) => logger.error('IPC request failed', { err: err instanceof Error ? err.message : String(err) }),
+        (err: unknown) => logger.error('IPC request failed', { err: errorMessage(err) }),
       )
       .finally(() => {
         running--;

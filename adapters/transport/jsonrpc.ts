@@ -100,7 +100,7 @@ function isIgnored(m: RawRequest): boolean {
 // ---------------------------------------------------------------------------------------------------------
 
 /** Go re-encodes a raw id compactly with HTML escaping (ids are scalars: only <, >, &, U+2028/9 change). */
-export function echoId(raw: string): string {
+function echoId(raw: string): string {
   return goHtmlEscape(raw);
 }
 
@@ -142,7 +142,7 @@ export function requestTooLargeResponse(limit: number): string {
 // ---------------------------------------------------------------------------------------------------------
 
 /** Which transport a request came in on: subscriptions and batch limits differ (external-api.md §1, §3.2). */
-export type TransportKind = 'ipc' | 'http';
+type TransportKind = 'ipc' | 'http';
 
 /** Server options; the batch limits only ever apply to HTTP requests. */
 export interface JsonRpcOptions {

@@ -371,7 +371,7 @@ function withdrawnError(signal: CancelSignal): Error {
 // ---------------------------------------------------------------------------------------------------------
 
 /** The request context block; User-Agent cut to 200 bytes, Origin to 100, Go `%q` quoted, `...` when cut. */
-export function metadataText(meta: Meta): string {
+function metadataText(meta: Meta): string {
   let out = `Request context:\n\t${meta.remote} -> ${meta.scheme} -> ${meta.local}\n`;
   out += '\nAdditional HTTP header data, provided by the external caller:\n';
   out += `\tUser-Agent: ${sanitize(meta['User-Agent'], 200)}\n\tOrigin: ${sanitize(meta.Origin, 100)}\n`;
@@ -386,7 +386,7 @@ function sanitize(s: string, limit: number): string {
 }
 
 /** clef's NameValueType.Pprint: 2×depth NBSPs, `name [type]: `, then children, `%q` value or nothing. */
-export function prettyMessage(m: NameValueType, depth: number): string {
+function prettyMessage(m: NameValueType, depth: number): string {
   let out = NBSP.repeat(depth * 2) + `${m.name} [${m.type}]: `;
   const v = m.value;
   if (Array.isArray(v) && v.every(isNameValueType)) {
@@ -455,7 +455,7 @@ function safeValidChecksum(a: MixedcaseAddress): boolean {
 }
 
 /** MixedcaseAddress display form: `<original> [chksum ok]` / `[chksum INVALID]`. */
-export function displayAddress(original: string): string {
+function displayAddress(original: string): string {
   let ok = false;
   try {
     ok = new MixedcaseAddress(lowerAddress(original), original).validChecksum();

@@ -18,9 +18,9 @@ export interface StdioUiTestOptions {
 }
 
 /** The self-test's signing address: held by no wallet. */
-export const TEST_ADDRESS = '0x0011223344556677889900112233445566778899';
+const TEST_ADDRESS = '0x0011223344556677889900112233445566778899';
 /** Sender and recipient of the self-test transaction (EIP-55). */
-export const TEST_TX_ADDRESS = '0xDEADbEeF000000000000000000000000DeaDbeEf';
+const TEST_TX_ADDRESS = '0xDEADbEeF000000000000000000000000DeaDbeEf';
 /** clef's pause after each `ui_showInfo` / `ui_showError` of the script. */
 export const TEST_DELAY_MS = 1000;
 
@@ -47,7 +47,7 @@ export function selfTestCliqueHeader(): Header {
 }
 
 /** The Ether-Mail variant with a `uint8 test` member that the self-test asks the UI to approve. */
-export const SELF_TEST_TYPED_DATA: Json = {
+const SELF_TEST_TYPED_DATA: Json = {
   types: {
     EIP712Domain: [
       { name: 'name', type: 'string' },

@@ -3,9 +3,9 @@
 // result shapes, the password rule — over a `UiServerApi` the daemon implements. It never passes through the
 // Approver chain, so it keeps working when the rules engine decorates the UI (clef broke it under --rules).
 import { nibble, wipe, type Address } from '../../core/bytes.ts';
-import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
-import { jsonKind, goQuote, goQuoteChar, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
-import { goCompact, goParseAt, rawElements, skipSpace } from '../../core/gojson-raw.ts';
+import { ErrorCode, SignerError, errorMessage } from '../../core/errors.ts';
+import { jsonKind, goQuote, goQuoteChar, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
+import { goCompact } from '../../core/gojson-raw.ts';
 import { checkValidJson, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import type { Account, Logger, Meta } from '../../core/ports.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
@@ -134,7 +134,7 @@ export function compactRawJson(text: string): string {
 }
 
 /** crypto.HexToECDSA: plain hex (no `0x`), Go's hex.DecodeString errors, then the 32-byte and range checks. */
-export function parsePrivateKeyHex(hex: string): Uint8Array {
+function parsePrivateKeyHex(hex: string): Uint8Array {
   const bytes = new TextEncoder().encode(hex);
   const badByte = (b: number) => new SignerError(`invalid hex character ${goQuoteChar(b)} in private key`);
   const out = new Uint8Array(bytes.length >> 1);
@@ -187,7 +187,7 @@ function clefMethod<A extends unknown[]>(params: { [K in keyof A]: RpcParam<A[K]
 }
 
 /** The `clef_*` method table over a UiServerApi. */
-export function clefMethods(api: UiServerApi): MethodTable {
+function clefMethods(api: UiServerApi): MethodTable {
   const account = async (a: Promise<Account>) => accountJson(await a);
   return new Map<string, RpcMethod>([
     ['clef_listAccounts', clefMethod<[]>([], async () => {

@@ -27,12 +27,12 @@ import type {
 // ---------------------------------------------------------------------------------------------------------
 
 /** `{remote, local, scheme, User-Agent, Origin}`. */
-export function metaJson(m: Meta): JsonObject {
+function metaJson(m: Meta): JsonObject {
   return { remote: m.remote, local: m.local, scheme: m.scheme, 'User-Agent': m['User-Agent'], Origin: m.Origin };
 }
 
 /** `call_info`: `null` or `[{type, message}]`. */
-export function callInfoJson(list: ValidationInfo[] | null): Json {
+function callInfoJson(list: ValidationInfo[] | null): Json {
   return list === null ? null : list.map((v) => ({ type: v.type, message: v.message }));
 }
 
@@ -42,7 +42,7 @@ export function accountJson(a: Account): JsonObject {
 }
 
 /** `{name, value, type}`, recursively for typed-data children. */
-export function nameValueJson(n: NameValueType): JsonObject {
+function nameValueJson(n: NameValueType): JsonObject {
   const value = Array.isArray(n.value) && n.value.every(isNameValue) ? (n.value as NameValueType[]).map(nameValueJson) : (n.value as Json);
   return { name: n.name, value, type: n.type };
 }

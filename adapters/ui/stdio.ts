@@ -55,7 +55,7 @@ export interface TextSource {
 }
 
 /** A TextSource over a byte or text stream (process.stdin, a child's stdout, an async generator in tests). */
-export function streamSource(stream: AsyncIterable<string | Uint8Array>): TextSource {
+function streamSource(stream: AsyncIterable<string | Uint8Array>): TextSource {
   const it = stream[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   let done = false;
@@ -91,7 +91,7 @@ export function lineSource(reader: { readLine(): Promise<string | null> }): Text
 }
 
 /** Where clef's messages go. */
-export type TextSink = { write(text: string): unknown; on?(event: 'error', listener: (err: Error) => void): unknown } | ((text: string) => void);
+type TextSink = { write(text: string): unknown; on?(event: 'error', listener: (err: Error) => void): unknown } | ((text: string) => void);
 
 export interface StdioUIOptions {
   /** Default: process.stdin. */

@@ -2,7 +2,7 @@
 // EthereumSignTx/EIP1559, EthereumSignMessage, EthereumSignTypedHash, PIN and passphrase through the UI): accounts
 // by self-derivation, one request at a time, and every signature checked against the account by recovery.
 import { concatBytes, keccak256, utf8, type Address } from '../../core/bytes.ts';
-import { SignerError, errorMessage } from '../../core/errors.ts';
+import { SignerError, errorMessage, toSignerError } from '../../core/errors.ts';
 import { DEFAULT_BASE_PATH, formatDerivationPath } from '../../core/hdpath.ts';
 import type { Account, UnsignedTxPayload, Wallet } from '../../core/ports.ts';
 import { recoverAddress } from '../../core/secp256k1.ts';
@@ -88,7 +88,7 @@ export class TrezorWallet implements Wallet {
       try {
         rs = (await f(d.path)).subarray(0, 64);
       } catch (e) {
-        throw e instanceof SignerError ? e : new SignerError(errorMessage(e));
+        throw toSignerError(e);
       }
       for (const parity of [0, 1]) {
         const c = concatBytes(rs, Uint8Array.of(parity));

@@ -32,10 +32,10 @@ export interface DeviceUi {
 }
 
 /** Builds the wallet for one device of a scheme. */
-export type WalletFactory = (url: string, pipe: PacketPipe, ui: DeviceUi) => Wallet & { close(): void };
+type WalletFactory = (url: string, pipe: PacketPipe, ui: DeviceUi) => Wallet & { close(): void };
 
 /** Wallet factories by URL scheme. */
-export const WALLET_FACTORIES: Record<'ledger' | 'trezor', WalletFactory> = {
+const WALLET_FACTORIES: Record<'ledger' | 'trezor', WalletFactory> = {
   ledger: (url, pipe) => new LedgerWallet(url, pipe),
   trezor: (url, pipe, ui) => new TrezorWallet(url, new TrezorDriver(pipe, ui)),
 };

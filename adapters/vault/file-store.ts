@@ -9,9 +9,10 @@ import type { Logger, Random, SecretStore } from '../../core/ports.ts';
 import { systemRandom } from '../crypto/system.ts';
 import { goOsError, hasCode, removeLeftoverTemps, writeFileAtomic } from '../fs/atomic.ts';
 import { lockPathFor, tryLock, withLock } from '../fs/lock.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Store files are created owner-only; an existing file keeps its mode. */
-export const STORE_FILE_MODE = 0o600;
+const STORE_FILE_MODE = 0o600;
 
 /** Options of FileSecretStore. */
 export interface FileSecretStoreOptions {
@@ -26,7 +27,7 @@ export interface FileSecretStoreOptions {
 }
 
 /** The store file exists but could not be read or decoded (the message is the OS or JSON reason). */
-export class StoreUnreadableError extends Error {
+class StoreUnreadableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreUnreadableError';
@@ -124,7 +125,7 @@ export class FileSecretStore implements SecretStore {
     const run = async (): Promise<void> => {
       const entries = await this.#readForOperation().catch((e: unknown) => {
         // clef's Put/Del only log and return; we also fail loudly and, above all, never overwrite the file.
-        const reason = e instanceof Error ? e.message : String(e);
+        const reason = errorMessage(e);
         throw new Error(`encrypted storage ${this.path} is unreadable, not overwriting it: ${reason}`);
       });
       change(entries);
@@ -161,7 +162,7 @@ export class FileSecretStore implements SecretStore {
     try {
       return parseStore(utf8Decoder.decode(bytes));
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       this.#logger?.warn('Failed to unmarshal encrypted storage', { err: msg, file: this.path });
       throw new StoreUnreadableError(msg);
     }

@@ -9,9 +9,9 @@ import { goFileModeString, goOsError, hasCode, writeFileAtomic } from '../fs/ato
 import { FileSecretStore } from './file-store.ts';
 
 /** Mode of masterseed.json: owner-read only. */
-export const MASTER_SEED_FILE_MODE = 0o400;
+const MASTER_SEED_FILE_MODE = 0o400;
 /** Mode of the vault directory. */
-export const VAULT_DIR_MODE = 0o700;
+const VAULT_DIR_MODE = 0o700;
 
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 

@@ -3,7 +3,7 @@
 // writing). The password comes from the terminal (two lines when piped) or from a --signersecret password file.
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FatalError } from '../../core/errors.ts';
+import { FatalError, errorMessage } from '../../core/errors.ts';
 import { encryptMasterSeed, isMasterSeedText, MASTER_SEED_LENGTH } from '../../core/masterseed.ts';
 import { validatePasswordFormat } from '../../core/password.ts';
 import { GoOsError, goOsError, hasCode } from '../../adapters/fs/atomic.ts';
@@ -112,7 +112,7 @@ export async function run(ctx: CliContext): Promise<void> {
     try {
       text = await ctx.terminal.withProgress('Encrypting master seed', encryptMasterSeed(seed, password, ctx.scrypt, ctx.kdf, ctx.random));
     } catch (err) {
-      throw new Error(`failed to encrypt master seed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`failed to encrypt master seed: ${errorMessage(err)}`);
     }
     // Create the directory now, and check again: something may have written the seed while we waited.
     await mkdirConfig(configDir);

@@ -7,6 +7,7 @@ import type { Logger } from '../../core/ports.ts';
 import { RuleEngine } from '../../adapters/rules/engine.ts';
 import { JsonFileRuleStorage, MemoryRuleStorage } from '../../adapters/rules/storage.ts';
 import type { RuleStorage } from '../../adapters/rules/storage.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Where the command writes. */
 export interface RulesTestIo {
@@ -44,7 +45,7 @@ function parseRequestFile(text: string): Parsed {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    return { error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { error: `invalid JSON: ${errorMessage(e)}` };
   }
   if (!isObject(v)) return { error: 'not a JSON object' };
   if (typeof v.method === 'string') {
@@ -94,7 +95,7 @@ export async function runRulesTest(args: string[], io: RulesTestIo): Promise<num
   try {
     raw = await readFileBounded(rulesPath, READ_LIMITS.rules, 'rules file');
   } catch (e) {
-    io.stderr(e instanceof FileTooLargeError ? `${e.message}\n` : `${rulesPath}: cannot read rules: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(e instanceof FileTooLargeError ? `${e.message}\n` : `${rulesPath}: cannot read rules: ${errorMessage(e)}\n`);
     return 1;
   }
   let storage: RuleStorage;
@@ -108,7 +109,7 @@ export async function runRulesTest(args: string[], io: RulesTestIo): Promise<num
     }
     storage = storagePath ? new JsonFileRuleStorage(storagePath) : new MemoryRuleStorage();
   } catch (e) {
-    io.stderr(`${storagePath}: cannot read storage: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`${storagePath}: cannot read storage: ${errorMessage(e)}\n`);
     return 1;
   }
   // The hash `clef attest` needs for this exact file.
@@ -133,7 +134,7 @@ export async function runRulesTest(args: string[], io: RulesTestIo): Promise<num
     try {
       text = await readTextBounded(path, READ_LIMITS.request, 'request file');
     } catch (e) {
-      io.stderr(e instanceof FileTooLargeError ? `${e.message}\n` : `${path}: cannot read: ${e instanceof Error ? e.message : String(e)}\n`);
+      io.stderr(e instanceof FileTooLargeError ? `${e.message}\n` : `${path}: cannot read: ${errorMessage(e)}\n`);
       status = 1;
       continue;
     }

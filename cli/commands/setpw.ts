@@ -75,7 +75,7 @@ export async function runDelete(ctx: CliContext): Promise<void> {
   try {
     stored = await vault.credentials.keys();
   } catch (err) {
-    throw new FatalError(`Failed to read the vault: ${err instanceof Error ? err.message : String(err)}`);
+    throw new FatalError(`Failed to read the vault: ${errorMessage(err)}`);
   }
   if (!stored.includes(address)) throw new FatalError(`No password stored for ${address}`);
   await storeOrFatal(() => vault.credentials.del(address));

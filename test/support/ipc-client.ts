@@ -25,7 +25,7 @@ export class RpcError extends Error {
 }
 
 /** The exact request text geth writes (without the trailing newline). */
-export function gethRequestText(id: number, method: string, params?: readonly Json[]): string {
+function gethRequestText(id: number, method: string, params?: readonly Json[]): string {
   const msg: JsonObject = { jsonrpc: '2.0', id, method };
   if (params !== undefined && params.length > 0) msg.params = [...params];
   return goStringify(msg);

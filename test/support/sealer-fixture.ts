@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { fromHex, toChecksumAddress, toHex, toHexRaw } from '../../core/bytes.ts';
+import { fromHex, toChecksumAddress } from '../../core/bytes.ts';
 import { encryptKeyFile } from '../../core/keyfile.ts';
 import { encryptMasterSeed, LIGHT_SCRYPT } from '../../core/masterseed.ts';
 import { addressOfPrivateKey } from '../../core/secp256k1.ts';
@@ -17,11 +17,11 @@ import type { CliqueLink } from './clique-chain.ts';
 
 export const SEALER_KEY = fromHex('b71c71a67e1177ad4e901695e1b4b9ee17ae16c6668d313eac2f96dbcda3f291');
 export const SEALER_ADDRESS = toChecksumAddress(addressOfPrivateKey(SEALER_KEY));
-export const MASTER_PASSWORD = 'clefclefclef';
+const MASTER_PASSWORD = 'clefclefclef';
 const ACCOUNT_PASSWORD = 'sealer-password';
 export const CHAIN_ID = 15;
 
-export const CLIQUE_RULES = `function OnSignerStartup(info) {}
+const CLIQUE_RULES = `function OnSignerStartup(info) {}
 function ApproveListing() { return "Approve" }
 function ApproveSignData(r) {
   if (r.content_type == "application/x-clique-header") return "Approve"
@@ -84,4 +84,3 @@ export async function seal(client: GethIpcClient, link: CliqueLink): Promise<{ o
   }
 }
 
-export { toHex, toHexRaw };

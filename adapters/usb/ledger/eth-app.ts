@@ -5,13 +5,13 @@
 import type { PacketPipe } from '../packet-pipe.ts';
 import { exchange } from './hid.ts';
 
-export const CLA = 0xe0;
-export const INS = { address: 0x02, signTx: 0x04, config: 0x06, signPersonal: 0x08, signTypedHash: 0x0c } as const;
+const CLA = 0xe0;
+const INS = { address: 0x02, signTx: 0x04, config: 0x06, signPersonal: 0x08, signTypedHash: 0x0c } as const;
 /** P1 of a data chunk: first, or one of the ones that follow. */
-export const P1_FIRST = 0x00;
-export const P1_MORE = 0x80;
+const P1_FIRST = 0x00;
+const P1_MORE = 0x80;
 /** Longest APDU data field. */
-export const MAX_CHUNK = 255;
+const MAX_CHUNK = 255;
 /** clef's work-around (app-ethereum issue 409): never leave the EIP-155 tail (chain id, 0, 0) alone in a chunk. */
 export const EIP155_TAIL = 3;
 
@@ -43,11 +43,6 @@ export class LedgerStatusError extends Error {
   get rejected(): boolean {
     return this.statusWord === 0x6985;
   }
-}
-
-/** Name of a status word (for tests and logs). */
-export function statusName(sw: number): string {
-  return STATUS[sw] ?? 'unknown error';
 }
 
 /** Builds one APDU: CLA INS P1 P2 Lc data. */
@@ -92,7 +87,7 @@ export function txChunks(pathBytes: Uint8Array, encodedTx: Uint8Array, legacy: b
 }
 
 /** Chunks of a message-like payload (personal message): first chunk carries path and 4-byte length. */
-export function messageChunks(ins: number, pathBytes: Uint8Array, message: Uint8Array): Uint8Array[] {
+function messageChunks(ins: number, pathBytes: Uint8Array, message: Uint8Array): Uint8Array[] {
   const payload = new Uint8Array(pathBytes.length + 4 + message.length);
   payload.set(pathBytes);
   new DataView(payload.buffer).setUint32(pathBytes.length, message.length);
@@ -116,7 +111,7 @@ export interface RawSignature {
   s: Uint8Array;
 }
 
-export function parseSignature(data: Uint8Array): RawSignature {
+function parseSignature(data: Uint8Array): RawSignature {
   if (data.length < 65) throw new Error(`ledger: signature reply too short (${data.length} bytes)`);
   return { v: data[0], r: data.slice(1, 33), s: data.slice(33, 65) };
 }

@@ -3,8 +3,8 @@
 // Reports are zero padded. Facts from LedgerHQ's hw-transport (ledger-wallet/hid framing) documentation.
 import { PACKET_SIZE, type PacketPipe } from '../packet-pipe.ts';
 
-export const LEDGER_CHANNEL = 0x0101;
-export const LEDGER_TAG_APDU = 0x05;
+const LEDGER_CHANNEL = 0x0101;
+const LEDGER_TAG_APDU = 0x05;
 
 /** Splits one message into HID reports. */
 export function frameLedger(message: Uint8Array, channel = LEDGER_CHANNEL, size = PACKET_SIZE): Uint8Array[] {

@@ -3,7 +3,7 @@
 // parity is recovered against the derived address (the app's V byte is not trusted).
 import { concatBytes, keccak256, utf8, type Address } from '../../../core/bytes.ts';
 import { SignerError, errorMessage } from '../../../core/errors.ts';
-import { DEFAULT_BASE_PATH, LEGACY_LEDGER_BASE_PATH, HARDENED, formatDerivationPath } from '../../../core/hdpath.ts';
+import { DEFAULT_BASE_PATH, LEGACY_LEDGER_BASE_PATH, formatDerivationPath } from '../../../core/hdpath.ts';
 import type { Account, UnsignedTxPayload, Wallet } from '../../../core/ports.ts';
 import { recoverAddress } from '../../../core/secp256k1.ts';
 import type { PacketPipe } from '../packet-pipe.ts';
@@ -11,13 +11,13 @@ import { LedgerEthApp, LedgerStatusError, type RawSignature } from './eth-app.ts
 import { SerialQueue } from '../serial-queue.ts';
 
 /** How many accounts of each default base path are derived when the device is opened (clef: 10). */
-export const SELF_DERIVE_COUNT = 10;
+const SELF_DERIVE_COUNT = 10;
 
 type Version = [number, number, number];
 const atLeast = (v: Version, min: Version) => v[0] !== min[0] ? v[0] > min[0] : v[1] !== min[1] ? v[1] > min[1] : v[2] >= min[2];
 
 /** First Ethereum app versions with each feature (app-ethereum changelog). */
-export const LEDGER_FEATURES = {
+const LEDGER_FEATURES = {
   eip155: [1, 0, 3] as Version,
   personal: [1, 0, 8] as Version,
   eip712Hashed: [1, 5, 0] as Version,
@@ -163,4 +163,3 @@ export class LedgerWallet implements Wallet {
   }
 }
 
-export { HARDENED };

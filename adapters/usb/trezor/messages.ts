@@ -4,7 +4,7 @@ import { ProtoReader, ProtoWriter } from './protobuf.ts';
 import { bigIntToBytes } from '../../../core/bytes.ts';
 
 /** An unsigned quantity as Trezor wants it: minimal big-endian bytes, zero = empty ("<=256 bit unsigned"). */
-export function quantityBytes(n: bigint, what: string): Uint8Array {
+function quantityBytes(n: bigint, what: string): Uint8Array {
   if (n < 0n || n >= 1n << 256n) throw new RangeError(`${what} out of range for the device: ${n}`);
   return bigIntToBytes(n);
 }

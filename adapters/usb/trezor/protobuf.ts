@@ -3,7 +3,7 @@
 // build step and a dependency for ~150 lines (https://protobuf.dev/programming-guides/encoding/).
 
 /** Protobuf wire types used here (1 and 5 are skipped when read, groups are refused). */
-export const WireType = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
+const WireType = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
 
 /** Malformed protobuf input. */
 export class ProtobufError extends Error {

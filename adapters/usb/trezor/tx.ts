@@ -73,7 +73,7 @@ export function toTrezorTx(a: SendTxArgs, chainId: bigint): TrezorTx {
 const toField = (to: Address | null): Uint8Array => (to === null ? new Uint8Array(0) : fromHex(to));
 
 /** The fields of the signed transaction before V, R, S (legacy: without the EIP-155 tail). */
-export function unsignedFields(tx: TrezorTx): RlpItem[] {
+function unsignedFields(tx: TrezorTx): RlpItem[] {
   if (tx.type === 0) return [tx.nonce, tx.gasPrice, tx.gas, toField(tx.to), tx.value, tx.data];
   const al: RlpItem = tx.accessList.map((t) => [fromHex(t.address), t.storageKeys]);
   return [tx.chainId, tx.nonce, tx.maxPriorityFeePerGas, tx.maxFeePerGas, tx.gas, toField(tx.to), tx.value, tx.data, al];

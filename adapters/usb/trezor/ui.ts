@@ -17,7 +17,7 @@ export const TREZOR_PIN_REQUEST: UserInputRequest = {
 };
 
 /** The passphrase request (clef never asked for one: it failed with "trezor: passphrase needed"). */
-export const TREZOR_PASSPHRASE_REQUEST: UserInputRequest = {
+const TREZOR_PASSPHRASE_REQUEST: UserInputRequest = {
   title: 'Trezor unlock',
   prompt: 'Passphrase required to open Trezor wallet\nAn empty passphrase opens the standard wallet\n\n',
   isPassword: true,

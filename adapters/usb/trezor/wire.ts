@@ -12,12 +12,12 @@ export interface PacketPipe {
 }
 
 /** Size of one USB report. */
-export const REPORT_SIZE = 64;
+const REPORT_SIZE = 64;
 const MAGIC = 0x3f; // '?'
 const HEADER_MAGIC = 0x23; // '#'
 const FIRST_HEADER = 9; // ?## + type + length
 /** Largest message either side accepts; Trezor's own buffers are far smaller. */
-export const MAX_MESSAGE_SIZE = 1 << 20;
+const MAX_MESSAGE_SIZE = 1 << 20;
 
 /**
  * Message type numbers (trezor-firmware common/protob/messages.proto, enum MessageType) for the messages used

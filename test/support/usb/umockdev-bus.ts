@@ -10,7 +10,7 @@ const PYTHON = '/usr/bin/python3';
 const PRELOAD = 'libumockdev-preload.so.0';
 
 /** null when umockdev and its Python bindings are installed, else the reason. */
-export function umockdevMissing(): string | null {
+function umockdevMissing(): string | null {
   if (process.platform !== 'linux') return 'umockdev needs Linux';
   if (!existsSync(PYTHON)) return `${PYTHON} not found`;
   const probe = spawnSync(PYTHON, ['-c', "import gi; gi.require_version('UMockdev', '1.0'); from gi.repository import UMockdev"], { stdio: 'pipe' });
