@@ -144,7 +144,7 @@ test('kill -9 at random moments: stores parse, acknowledged writes survive, no d
   attestMaybe = new Set();
 
   // A sealing daemon killed mid-stream, restarted: every answered height refuses a different header.
-  const HEADERS = 400;
+  const HEADERS = 1000; // enough that the binary (~100+ seals/s) is still streaming when each kill lands
   const chain = makeCliqueChain(HEADERS, SEALER_KEY, CHAIN_ID);
   const fork = makeCliqueChain(HEADERS, SEALER_KEY, 77);
   const answered: number[] = [];
@@ -181,6 +181,7 @@ test('kill -9 at random moments: stores parse, acknowledged writes survive, no d
     }
     clearTimeout(killer);
     client.close();
+    d.kill(); // a fast daemon (the binary) may finish the stream before the timer: kill it idle, so a restart still follows kill -9
     await d.exited;
     figures.kills++;
     await check(`sealing daemon #${i + 1} killed at ${killAt} ms`);
