@@ -8,7 +8,7 @@ import { FatalError, SignerError, errorMessage } from '../core/errors.ts';
 import { accountMethods, tableHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
-import { FourByteDb } from '../core/fourbyte.ts';
+import type { FourByteDb } from '../core/fourbyte.ts';
 import { decryptMasterSeed } from '../core/masterseed.ts';
 import { prepareMasterSeed } from './secrets.ts';
 import { deriveVault } from '../core/vault.ts';

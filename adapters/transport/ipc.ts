@@ -8,7 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { GoJsonScanner, JsonSyntaxError } from '../../core/gojson-scan.ts';
-import { JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
+import { type JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
 
 /** A running endpoint. */
 export interface IpcEndpoint {

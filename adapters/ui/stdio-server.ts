@@ -3,9 +3,9 @@
 // result shapes, the password rule — over a `UiServerApi` the daemon implements. It never passes through the
 // Approver chain, so it keeps working when the rules engine decorates the UI (clef broke it under --rules).
 import { nibble, wipe, type Address } from '../../core/bytes.ts';
-import { ErrorCode, InvalidParamsError, SignerError, errorMessage } from '../../core/errors.ts';
-import { jsonKind, goQuote, goQuoteChar, goStringify, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
-import { goCompact, goParseAt, rawElements, skipSpace } from '../../core/gojson-raw.ts';
+import { ErrorCode, SignerError, errorMessage } from '../../core/errors.ts';
+import { jsonKind, goQuote, goQuoteChar, jsonAddress, unmarshalError, type Json } from '../../core/gojson.ts';
+import { goCompact } from '../../core/gojson-raw.ts';
 import { checkValidJson, JsonSyntaxError } from '../../core/gojson-scan.ts';
 import type { Account, Logger, Meta } from '../../core/ports.ts';
 import { validatePasswordFormat } from '../../core/password.ts';

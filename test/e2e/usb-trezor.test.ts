@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Transaction, TypedDataEncoder, recoverAddress, verifyMessage } from 'ethers';
 import { toChecksumAddress, toHex, utf8 } from '../../core/bytes.ts';
 import type { JsonObject } from '../../core/gojson.ts';
-import { repoRoot, runClefOk, spawnDaemon, type DaemonProcess } from '../support/daemon-process.ts';
+import { runClefOk, spawnDaemon, type DaemonProcess } from '../support/daemon-process.ts';
 import { GethIpcClient, gethSendTxArgs } from '../support/ipc-client.ts';
 import { HdKeys, HARDENED } from '../support/usb/hd-keys.ts';
 import { UmockdevBus, emulatorCommand, umockdevSkip } from '../support/usb/umockdev-bus.ts';

@@ -18,7 +18,6 @@ import { decodeSendTxArgs } from '../../../core/tx.ts';
 import { RulesApprover } from '../../../adapters/rules/rules-approver.ts';
 import { RuleSandbox } from '../../../adapters/rules/sandbox.ts';
 import { EncryptedRuleStorage } from '../../../adapters/rules/storage.ts';
-import type { RuleStorage } from '../../../adapters/rules/storage.ts';
 import { makeCliqueChain } from '../../support/clique-chain.ts';
 import { CounterRandom, CountingKdf, MemoryKeyStore, MemoryStore, ScriptedApprover } from '../../support/fakes.ts';
 import { ConsoleSink, RecordingLogger } from './support.ts';
