@@ -24,6 +24,9 @@ export interface IpcOptions {
   maxBuffered?: number;
   /** Most characters of one request (one top-level JSON value); default 5 MiB, HTTP's body limit. */
   maxRequest?: number;
+  /** Called after each chunk read from a connection was scanned, with the characters of the value in progress
+   * (tests wait on it instead of sleeping). */
+  onScanned?: (buffered: number) => void;
 }
 
 const defaultMaxBuffered = 32 * 1024 * 1024;
@@ -102,7 +105,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
   const listener: Server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, server, logger, { maxBuffered, maxRequest });
+    serveConnection(socket, server, logger, { maxBuffered, maxRequest, onScanned: options.onScanned });
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: unknown) => reject(listenError(path, err));
@@ -137,7 +140,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
  * answers may overtake each other). A syntax error is answered with -32700 and ends the connection once the
  * calls already running have answered; so does the client closing its side.
  */
-function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, limits: { maxBuffered: number; maxRequest: number }): void {
+function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, limits: { maxBuffered: number; maxRequest: number; onScanned?: (buffered: number) => void }): void {
   const { maxBuffered, maxRequest } = limits;
   const decoder = new TextDecoder('utf-8');
   const scanner = new GoJsonScanner();
@@ -211,6 +214,7 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
   function onData(chunk: Buffer | string): void {
     scanner.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
     drain(false);
+    limits.onScanned?.(scanner.buffered);
   }
   socket.on('data', onData);
   socket.on('end', () => {
