@@ -8,7 +8,7 @@ import { FatalError, SignerError, errorMessage } from '../core/errors.ts';
 import { accountMethods, tableHandler } from '../core/api.ts';
 import { Signer, EXTERNAL_API_VERSION, INTERNAL_API_VERSION } from '../core/signer.ts';
 import { CliqueGuard, refuseAllClique } from '../core/clique-guard.ts';
-import { FourByteDb } from '../core/fourbyte.ts';
+import type { FourByteDb } from '../core/fourbyte.ts';
 import { prepareMasterSeed, unlockPreparedVault, type UnlockedVault } from './secrets.ts';
 import type { Approver, HardwareWallets, Kdf, KeyStore, Logger, SecretStore, Vault } from '../core/ports.ts';
 import type { MethodTable, RpcHandler, RpcMethod } from '../core/rpc.ts';

@@ -1,5 +1,5 @@
 // The default action: run the signer daemon (cli.md §7) from the parsed command line, until SIGINT or SIGTERM.
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FatalError } from '../core/errors.ts';
@@ -75,7 +75,7 @@ export async function preflight(ctx: CliContext): Promise<void> {
     throw new FatalError(`Could not start RPC api: listen tcp: address ${o.httpPort}: invalid port`);
   }
   if (o.rules !== null) {
-    let st;
+    let st: Stats;
     try {
       st = await stat(o.rules);
     } catch (err) {

@@ -78,13 +78,12 @@ async function masterSeedSource(s: SeedSettings): Promise<MasterSeedSource> {
   const defaultSeed = join(s.configdir, 'masterseed.json');
   if (s.signersecret === null) return { seedPath: defaultSeed, password: null, signerSecret: 'none' };
   const file = s.signersecret;
-  let text: string;
   try {
     await stat(file);
   } catch (err) {
     throw new Error(`failed stat on ${file}: ${goOsError(err, 'stat', file).message}`);
   }
-  text = await readTextBounded(file, READ_LIMITS.secret, '--signersecret file');
+  const text = await readTextBounded(file, READ_LIMITS.secret, '--signersecret file');
   if (isMasterSeedText(text)) {
     s.logger.info('Using --signersecret as the encrypted master seed', { file });
     return { seedPath: file, password: null, signerSecret: 'seed-file' };

@@ -1,6 +1,6 @@
 // The daemon's side of the stdio UI's privileged `clef_*` methods (ui-api.md §5): what the keystore and the signer
 // can do for a trusted UI without any approval prompt.
-import { type Address } from '../core/bytes.ts';
+import type { Address } from '../core/bytes.ts';
 import { SignerError, UnknownAccountError, toSignerError } from '../core/errors.ts';
 import type { Json } from '../core/gojson.ts';
 import { decryptKeyFile } from '../core/keyfile.ts';

@@ -449,23 +449,29 @@ function renderValue(t: AbiType, v: AbiValue, out: Uint8Array[]): void {
   switch (t.kind) {
     case 'int':
     case 'uint':
-      return text((v as bigint).toString());
+      text((v as bigint).toString());
+      return;
     case 'bool':
-      return text(v ? 'true' : 'false');
+      text(v ? 'true' : 'false');
+      return;
     case 'address':
-      return text(toChecksumAddress(v as Uint8Array));
+      text(toChecksumAddress(v as Uint8Array));
+      return;
     case 'string':
       out.push(v as Uint8Array); // raw bytes, possibly invalid UTF-8; the caller Go-quotes the whole text
       return;
     case 'bytes':
     case 'fixedbytes':
     case 'function':
-      return text(goBytes(v as Uint8Array));
+      text(goBytes(v as Uint8Array));
+      return;
     case 'slice':
     case 'array':
-      return list((v as AbiValue[]).map(() => t.elem), v as AbiValue[], '[', ']');
+      list((v as AbiValue[]).map(() => t.elem), v as AbiValue[], '[', ']');
+      return;
     case 'tuple':
-      return list(t.elems, v as AbiValue[], '{', '}');
+      list(t.elems, v as AbiValue[], '{', '}');
+      return;
   }
 }
 

@@ -101,7 +101,7 @@ export function decodeCliqueHeader(rlp: Uint8Array): Header {
     throw e;
   }
   const h: Record<string, unknown> = {};
-  values.forEach((v, i) => (h[HEADER_FIELDS[i].key] = v));
+  values.forEach((v, i) => { h[HEADER_FIELDS[i].key] = v; });
   return h as unknown as Header;
 }
 

@@ -41,7 +41,7 @@ export interface TypedDataHash {
 type GoValue = Json | bigint | undefined;
 type DataMap = { [key: string]: GoValue };
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 const own = (o: DataMap | null | undefined, k: string): GoValue => (o && hasOwn(o, k) ? o[k] : undefined);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ function parseInteger(encType: string, v: GoValue): bigint {
     b = n;
   } else if (typeof v === 'number') {
     // JSON numbers are float64; only integral values inside int64 survive (amd64 conversion semantics).
-    if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) b = BigInt(v);
+    if (Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) b = BigInt(v);
     else throw new SignerError(`invalid float value ${goFloat(v)} for type ${encType}`);
   }
   if (b === undefined) throw new SignerError(`invalid integer value ${goFormat(v, 'v')}/${goTypeOf(v)} for type ${encType}`);

@@ -138,7 +138,7 @@ export function goParseAt(t: string, i: number): Json {
     if (Array.isArray(top.value)) top.value.push(v);
     else {
       const key = top.key!;
-      if (Object.prototype.hasOwnProperty.call(top.value, key)) delete top.value[key];
+      if (Object.hasOwn(top.value, key)) delete top.value[key];
       Object.defineProperty(top.value, key, { value: v, enumerable: true, writable: true, configurable: true });
       top.key = undefined;
     }

@@ -162,7 +162,7 @@ function intParam(params: Record<string, unknown>, name: string): number {
 /** The derived key of §6.4 step 4, in go-ethereum's check order (salt, dklen, then the KDF itself). */
 async function deriveKey(c: CryptoFields, password: string, kdf: Kdf): Promise<Uint8Array> {
   const params = c.kdfparams ?? {};
-  const saltText = params['salt'];
+  const saltText = params.salt;
   if (typeof saltText !== 'string') throw new Error('invalid KDF parameters: salt missing or not a string');
   const salt = goHexDecode(saltText);
   const dklen = intParam(params, 'dklen');
@@ -179,7 +179,7 @@ async function deriveKey(c: CryptoFields, password: string, kdf: Kdf): Promise<U
     derive = (pw) => kdf.scrypt(pw, salt, n, r, p, dklen);
   } else if (c.kdf === 'pbkdf2') {
     const iterations = intParam(params, 'c');
-    const prf = params['prf'];
+    const prf = params.prf;
     if (prf !== 'hmac-sha256') throw new Error(`unsupported PBKDF2 PRF: ${typeof prf === 'string' ? prf : ''}`);
     checkDklen(dklen);
     // Go's pbkdf2 runs the first round whatever the count; counts below 1 behave like 1.

@@ -101,7 +101,7 @@ function bytesToAddress(b: Uint8Array): Uint8Array {
 }
 
 function member(obj: Record<string, Json>, key: string): Json | undefined {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+  return  Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function validator(contentType: string, data: Json): PreparedSignData {

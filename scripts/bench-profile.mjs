@@ -7,21 +7,21 @@
 import { readFileSync } from 'node:fs';
 
 const AREAS = [
-  ['idle', (f, u) => f === '(idle)' || f === '(program)'],
+  ['idle', (f, _u) => f === '(idle)' || f === '(program)'],
   ['garbage collector', (f) => f === '(garbage collector)'],
   ['rules sandbox (QuickJS wasm + glue)', (f, u) => /quickjs|adapters\/rules|wasm:\/\//.test(u) || /^(js-to-wasm|wasm-to-js)|wasm-function/.test(f)],
-  ['secp256k1 (noble curves)', (f, u) => /@noble\/curves/.test(u)],
-  ['keccak / hashes (noble hashes)', (f, u) => /@noble\/hashes/.test(u)],
-  ['clique / RLP / sign-data decoding', (f, u) => /core\/(clique|rlp|signdata|mime)\.ts/.test(u)],
-  ['transactions / validation / 4byte', (f, u) => /core\/(tx|validate|abi|fourbyte)\.ts/.test(u)],
-  ['signer / API / gojson', (f, u) => /core\/(signer|api|gojson|bytes|key-cache|errors|secp256k1)\.ts/.test(u)],
-  ['JSON-RPC + IPC transport', (f, u) => /adapters\/transport/.test(u)],
-  ['audit log', (f, u) => /adapters\/audit/.test(u)],
-  ['logging', (f, u) => /adapters\/log|clef-logger/.test(u)],
-  ['keystore / vault', (f, u) => /adapters\/(keystore|vault)|core\/(keyfile|vault|secret-storage|kvstore)/.test(u)],
-  ['node: net / streams / fs', (f, u) => /^node:(net|stream|internal\/(streams|net|stream_base|fs))/.test(u) || /^node:internal\/(streams|net|stream_base_commons|fs)/.test(u)],
+  ['secp256k1 (noble curves)', (_f, u) => /@noble\/curves/.test(u)],
+  ['keccak / hashes (noble hashes)', (_f, u) => /@noble\/hashes/.test(u)],
+  ['clique / RLP / sign-data decoding', (_f, u) => /core\/(clique|rlp|signdata|mime)\.ts/.test(u)],
+  ['transactions / validation / 4byte', (_f, u) => /core\/(tx|validate|abi|fourbyte)\.ts/.test(u)],
+  ['signer / API / gojson', (_f, u) => /core\/(signer|api|gojson|bytes|key-cache|errors|secp256k1)\.ts/.test(u)],
+  ['JSON-RPC + IPC transport', (_f, u) => /adapters\/transport/.test(u)],
+  ['audit log', (_f, u) => /adapters\/audit/.test(u)],
+  ['logging', (_f, u) => /adapters\/log|clef-logger/.test(u)],
+  ['keystore / vault', (_f, u) => /adapters\/(keystore|vault)|core\/(keyfile|vault|secret-storage|kvstore)/.test(u)],
+  ['node: net / streams / fs', (_f, u) => /^node:(net|stream|internal\/(streams|net|stream_base|fs))/.test(u) || /^node:internal\/(streams|net|stream_base_commons|fs)/.test(u)],
   ['JSON.parse / stringify (native)', (f) => /^(JSONParse|JSONStringify|parse|stringify)$/.test(f)],
-  ['tsx loader / module loading', (f, u) => /node_modules\/tsx|esbuild|node:internal\/modules/.test(u)],
+  ['tsx loader / module loading', (_f, u) => /node_modules\/tsx|esbuild|node:internal\/modules/.test(u)],
 ];
 
 /** Self time per node, aggregated by function and by area. */

@@ -65,7 +65,7 @@ export async function benchRulesPart() {
   const calls = size('RULE_CALLS', 600, 200);
   if (existsSync(external)) {
     const mod = await import(external);
-    const fn = mod.benchRules ?? mod.default;
+    const fn = mod.benchRules;
     if (typeof fn === 'function') {
       say('rules: scripts/bench-rules.mjs under node (in-process) and bun');
       const out = { source: 'scripts/bench-rules.mjs', runtimes: {} };

@@ -138,7 +138,6 @@ export function formatRulesTable(r) {
   return lines.join('\n');
 }
 
-export default benchRules;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && fileURLToPath(import.meta.url)) {
   const n = Number(process.argv[2]);

@@ -10,7 +10,7 @@ import { createCipheriv, randomBytes, randomUUID, scryptSync } from 'node:crypto
 import { existsSync, linkSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IpcClient, cacheDir, clefRunner, memoryMiB, ms, now, root, rounds, runClef, say, size, startProcess, stats } from './bench-lib.mjs';
+import { IpcClient, cacheDir, clefRunner, memoryMiB, ms, now, rounds, runClef, say, size, startProcess, stats } from './bench-lib.mjs';
 
 const { keccak256, toHexRaw, utf8, concatBytes } = await import('../core/bytes.ts');
 const { addressOfPrivateKey, privateKeyError } = await import('../core/secp256k1.ts');

@@ -103,7 +103,7 @@ async function buildFourByte() {
   const text = Buffer.from(entries.map(([, sig]) => sig + '\n').join(''), 'latin1');
   const packed = Buffer.alloc(4 + 4 * n + text.length);
   packed.writeUInt32BE(n, 0);
-  entries.forEach(([id], i) => packed.writeUInt32BE(parseInt(id, 16), 4 + 4 * i));
+  entries.forEach(([id], i) => { packed.writeUInt32BE(parseInt(id, 16), 4 + 4 * i); });
   text.copy(packed, 4 + 4 * n);
   const compressed = brotliCompressSync(packed, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: packed.length },

@@ -146,7 +146,7 @@ export class AuditLog {
   decorate(table: MethodTable): MethodTable {
     const out = new Map<string, RpcMethod>();
     for (const [name, method] of table) {
-      const spec = Object.prototype.hasOwnProperty.call(METHODS, name) ? METHODS[name] : undefined;
+      const spec = Object.hasOwn(METHODS, name) ? METHODS[name] : undefined;
       out.set(name, spec ? this.audited(spec, method) : method);
     }
     return out;

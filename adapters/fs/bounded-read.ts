@@ -45,7 +45,7 @@ export function formatSize(n: number): string {
  * `what` names the file in the too-large message (e.g. `password file`).
  */
 export async function readFileBounded(path: string, limit: number, what = 'file'): Promise<Uint8Array> {
-  let fh;
+  let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, 'r');
   } catch (err) {

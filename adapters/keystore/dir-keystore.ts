@@ -450,7 +450,7 @@ export class DirKeyStore implements KeyStore {
       } catch {
         stat = null;
       }
-      if (!stat || !stat.isFile) continue; // directories, symlinks, devices, vanished files
+      if (!stat?.isFile) continue; // directories, symlinks, devices, vanished files
       const old = this.files.get(path);
       if (old && sameStat(old.stat, stat)) next.set(path, old);
       else toRead.push({ path, stat });

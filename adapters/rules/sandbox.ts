@@ -202,7 +202,7 @@ export class RuleSandbox {
     }
     const deadline = Date.now() + this.limits.cpuMs;
     let outcome: EvaluationOutcome;
-    let rt;
+    let rt: ReturnType<typeof qjs.newRuntime>;
     try {
       rt = qjs.newRuntime();
     } catch (e) {

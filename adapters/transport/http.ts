@@ -6,7 +6,7 @@ import { isIP, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { GoJsonScanner, JsonEofError, JsonSyntaxError } from '../../core/gojson-scan.ts';
-import { JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
+import { type JsonRpcServer, parseErrorResponse, parseRequest } from './jsonrpc.ts';
 import { errorMessage } from '../../core/errors.ts';
 
 /** Where and how to listen. */

@@ -8,7 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger, Meta } from '../../core/ports.ts';
 import { GoJsonScanner, JsonSyntaxError } from '../../core/gojson-scan.ts';
-import { JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
+import { type JsonRpcServer, parseErrorResponse, parseRequest, requestTooLargeResponse } from './jsonrpc.ts';
 import { errorMessage } from '../../core/errors.ts';
 
 /** A running endpoint. */
@@ -25,6 +25,9 @@ export interface IpcOptions {
   maxBuffered?: number;
   /** Most characters of one request (one top-level JSON value); default 5 MiB, HTTP's body limit. */
   maxRequest?: number;
+  /** Called after each chunk read from a connection was scanned, with the characters of the value in progress
+   * (tests wait on it instead of sleeping). */
+  onScanned?: (buffered: number) => void;
 }
 
 const defaultMaxBuffered = 32 * 1024 * 1024;
@@ -103,7 +106,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
   const listener: Server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, server, logger, { maxBuffered, maxRequest });
+    serveConnection(socket, server, logger, { maxBuffered, maxRequest, onScanned: options.onScanned });
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: unknown) => reject(listenError(path, err));
@@ -138,7 +141,7 @@ export async function startIpcServer(path: string, server: JsonRpcServer, logger
  * answers may overtake each other). A syntax error is answered with -32700 and ends the connection once the
  * calls already running have answered; so does the client closing its side.
  */
-function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, limits: { maxBuffered: number; maxRequest: number }): void {
+function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, limits: { maxBuffered: number; maxRequest: number; onScanned?: (buffered: number) => void }): void {
   const { maxBuffered, maxRequest } = limits;
   const decoder = new TextDecoder('utf-8');
   const scanner = new GoJsonScanner();
@@ -212,6 +215,7 @@ function serveConnection(socket: Socket, server: JsonRpcServer, logger: Logger, 
   function onData(chunk: Buffer | string): void {
     scanner.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
     drain(false);
+    limits.onScanned?.(scanner.buffered);
   }
   socket.on('data', onData);
   socket.on('end', () => {

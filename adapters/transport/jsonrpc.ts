@@ -51,7 +51,7 @@ function decodeRequest(t: string, i: number): RawRequest {
   for (const m of rawMembers(t, i)) {
     const raw = t.slice(m.start, m.end);
     const folded = goFoldKey(m.key);
-    const field = Object.prototype.hasOwnProperty.call(fieldByFold, folded) ? fieldByFold[folded] : undefined;
+    const field = Object.hasOwn(fieldByFold, folded) ? fieldByFold[folded] : undefined;
     if (field === 'version' || field === 'method') {
       // a string sets the field; null leaves it; other types are Go type errors that leave it too
       if (raw.charCodeAt(0) === 0x22) req[field] = decodeStringToken(raw);

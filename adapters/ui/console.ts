@@ -197,7 +197,7 @@ export class ConsoleUI implements Approver {
       accounts = accounts.slice(0, STARTUP_ACCOUNT_LIMIT);
     }
     let out = '\n------- Available accounts -------\n';
-    accounts.forEach((a, i) => (out += `${i}. ${toChecksumAddress(a.address)} at ${a.url}\n`));
+    accounts.forEach((a, i) => { out += `${i}. ${toChecksumAddress(a.address)} at ${a.url}\n`; });
     this.terminal.write(out + more);
   }
 
@@ -258,7 +258,7 @@ export class ConsoleUI implements Approver {
         const t = isJsonObject(tuple) ? tuple : {};
         out += ` ${i}. ${typeof t.address === 'string' ? checksumOrRaw(t.address) : '0x0000000000000000000000000000000000000000'}\n`;
         const keys = Array.isArray(t.storageKeys) ? t.storageKeys : [];
-        keys.forEach((k, j) => (out += `   ${j}. ${String(k).toLowerCase()}\n`));
+        keys.forEach((k, j) => { out += `   ${j}. ${String(k).toLowerCase()}\n`; });
       });
     }
     if (Array.isArray(tx.blobVersionedHashes) && tx.blobVersionedHashes.length > 0) {

@@ -135,7 +135,10 @@ export class LibusbPipe implements PacketPipe {
       }
     };
     // A transfer libusb still holds would keep release() waiting: close the handle directly then.
-    if (pending.length > 0) return closeDevice();
+    if (pending.length > 0) {
+      closeDevice();
+      return;
+    }
     try {
       this.iface.release(true, closeDevice);
     } catch {

@@ -1,6 +1,7 @@
 // `clef init` (cli.md §5.1): create <configdir>/masterseed.json from 256 random bytes, locked with a password
 // that passes clef's format rule. Refuses to overwrite an existing seed (checked before asking and again before
 // writing). The password comes from the terminal (two lines when piped) or from a --signersecret password file.
+import type { Stats } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FatalError, errorMessage } from '../../core/errors.ts';
@@ -48,7 +49,7 @@ async function checkConfigDir(dir: string): Promise<void> {
   } catch (err) {
     if (!hasCode(err, 'ENOENT')) throw goOsError(err, 'mkdir', dir);
   }
-  let parent;
+  let parent: Stats;
   try {
     parent = await stat(dirname(dir));
   } catch (err) {

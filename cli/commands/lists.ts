@@ -89,7 +89,7 @@ export async function runWallets(ctx: CliContext): Promise<void> {
   out += '\n';
   wallets.forEach((w, i) => {
     out += `- Wallet ${i} at ${w.url} (${w.status} ${w.failure})\n`;
-    w.accounts.forEach((a, j) => (out += `  -Account ${j}: ${toChecksumAddress(a.address)} (${a.url})\n`));
+    w.accounts.forEach((a, j) => { out += `  -Account ${j}: ${toChecksumAddress(a.address)} (${a.url})\n`; });
     out += '\n';
   });
   ctx.stdout(out);

@@ -26,7 +26,7 @@ export async function run(ctx: CliContext): Promise<void> {
   ctx.logger.info('Starting clef', { keystore: ctx.options.keystore, 'light-kdf': ctx.options.lightkdf });
   const ui = new ConsoleUI(ctx.terminal, { logger: ctx.logger, identicons: false });
   try {
-    let entry;
+    let entry: Awaited<ReturnType<typeof createAccount>>;
     if (ctx.options.password !== null) {
       // One attempt: the file will not change between attempts.
       const fromFile = await passwordFromFile(ctx.options.password);

@@ -21,7 +21,7 @@ function addressArgument(ctx: CliContext): string {
 async function checkAgainstKeyFile(ctx: CliContext, address: string, password: string): Promise<void> {
   const keystore = openKeystore(ctx);
   try {
-    let entry;
+    let entry: Awaited<ReturnType<typeof keystore.find>>;
     try {
       entry = await keystore.find(address.toLowerCase() as Address);
     } catch (err) {

@@ -223,6 +223,7 @@ test('--ipcpath is expanded like geth\'s directory flags', () => {
   const e: Environment = { ...linux, env: { HOME: '/home/u', RUN: '/run' } };
   assert.equal(expandPath('~/x/', e), '/home/u/x');
   assert.equal(expandPath('$RUN/clef', e), '/run/clef');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} is the input expandPath expands
   assert.equal(expandPath('${RUN}/a/../clef', e), '/run/clef');
   assert.equal(expandPath('$NOPE/clef', e), '/clef');
   assert.equal(expandPath('', e), '.');

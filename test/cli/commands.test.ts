@@ -300,7 +300,7 @@ test('importraw: clef\'s known answer, duplicate, mismatch, weak password and ke
     ['abc\n', 'key file too short, want 64 hex characters'],
     ['zz' + RAW_KEY.slice(2), "invalid hex character 'z' in private key"],
   ];
-  cases.forEach(([content], i) => writeFileSync(join(dir, `bad${i}.hex`), content));
+  cases.forEach(([content], i) => { writeFileSync(join(dir, `bad${i}.hex`), content); });
   const pw2 = 'myverylongpassword\nmyverylongpassword\n';
   const [dup, mismatch, weak, missing, noArg, ...bad] = await Promise.all([
     clef(dir, [...args, 'key.hex'], pw2),

@@ -98,7 +98,7 @@ test('daemon start names a missing seed and keystore; address-less key files are
   try {
     const ready = (await d.waitForText(/Signer status[^\n]*/, 60_000)) as RegExpMatchArray;
     assert.match(ready[0], /accounts=1 +stored-passwords=0 +unaddressed-keys=1 /);
-    await d.waitForText(new RegExp(`WARN .*Key file has no address, run 'clef addaddress <file>' to use it path=\\S*cast-key`));
+    await d.waitForText(/WARN .*Key file has no address, run 'clef addaddress <file>' to use it path=\S*cast-key/);
     const url = await d.httpUrl();
     const call = async (body: object) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
     assert.deepEqual(await call({ jsonrpc: '2.0', id: 7, method: 'account_version', params: [] }), { jsonrpc: '2.0', id: 7, result: '6.1.0' });

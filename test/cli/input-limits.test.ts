@@ -91,7 +91,7 @@ test('the terminal refuses a line longer than its limit, for this and every late
     pause: () => undefined,
     resume: () => {
       // An endless stream of zero bytes, one chunk per resume (what /dev/zero gives).
-      queueMicrotask(() => listeners.data.forEach((f) => f(new Uint8Array(4096))));
+      queueMicrotask(() => listeners.data.forEach((f) => { f(new Uint8Array(4096)); }));
     },
   } as TerminalInput;
   let out = '';

@@ -15,7 +15,7 @@ import {
   type TypedData,
 } from '../../core/eip712.ts';
 import { SignerError } from '../../core/errors.ts';
-import { type Json, type JsonObject } from '../../core/gojson.ts';
+import type { Json, JsonObject } from '../../core/gojson.ts';
 import { accountHandler } from '../../core/api.ts';
 import { defaultMeta } from '../../core/rpc.ts';
 import { encryptKeyFile } from '../../core/keyfile.ts';
@@ -52,7 +52,7 @@ function gethEncodeType(td: TypedData, primary: string): string {
   const deps: string[] = [];
   const walk = (t: string) => {
     const name = t.split('[')[0];
-    if (deps.includes(name) || !Object.prototype.hasOwnProperty.call(td.types, name)) return;
+    if (deps.includes(name) || !Object.hasOwn(td.types, name)) return;
     deps.push(name);
     for (const f of td.types[name]) walk(f.type);
   };

@@ -317,6 +317,7 @@ test('quirk: integer strings (hex, decimal, signs, leading zeros, "") and double
   assert.equal(word(doc([['x', 'uint256']], { x: '' })), '0x' + '00'.repeat(32));
   assert.equal(word(doc([['x', 'int256']], { x: '0x-1' })), '0x' + 'ff'.repeat(32));
   // 2^53 + 1 as a JSON number is the double 2^53: silently rounded, as in geth.
+  // biome-ignore lint/correctness/noPrecisionLoss: the literal 2^53 + 1 rounding to 2^53 is what this test is about
   assert.equal(word(doc([['x', 'uint256']], { x: 9007199254740993 })), word(doc([['x', 'uint256']], { x: '9007199254740992' })));
   const msg = (v: Json) => errorOf(() => word(doc([['x', 'uint256']], { x: v }))).message;
   assert.equal(msg(1e20), 'invalid float value 1e+20 for type uint256');

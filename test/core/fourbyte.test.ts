@@ -10,7 +10,7 @@ function pack(entries: [string, string][]): Uint8Array {
   const out = new Uint8Array(4 + 4 * entries.length + text.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, entries.length);
-  entries.forEach(([id], i) => view.setUint32(4 + 4 * i, parseInt(id, 16)));
+  entries.forEach(([id], i) => { view.setUint32(4 + 4 * i, parseInt(id, 16)); });
   out.set(text, 4 + 4 * entries.length);
   return out;
 }

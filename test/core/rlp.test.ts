@@ -10,7 +10,7 @@ import {
   decodeStruct,
   decodeUint64,
   rlpEncode,
-  RlpStream,
+  type RlpStream,
   type RlpDecoder,
   type RlpItem,
 } from '../../core/rlp.ts';

@@ -26,7 +26,7 @@ const SPEC_6_8_AAA = JSON.parse(
 );
 const AAA_PRIV = '539f9b4106fb452408e1ee43d177077f057a8fdc1e1fad92c61e68982b4e3c4b';
 
-async function lightCrypto(plain: Uint8Array, password: string): Promise<Record<string, any>> {
+async function lightCrypto(plain: Uint8Array, password: string): Promise<CryptoJson> {
   return JSON.parse(JSON.stringify(await encryptSecret(plain, password, LIGHT, kdf, fixedRandom(fill(32, 0x11), fill(16, 0x22)))));
 }
 
@@ -152,7 +152,7 @@ test('v1 vector (AES-128-CBC, Keccak-derived key) — the one standard-scrypt ca
 });
 
 /** Builds a v1 crypto object with light scrypt, optionally with a raw (already padded or not) CBC body. */
-async function v1Crypto(plain: Uint8Array, password: string, opts: { rawPadded?: Uint8Array } = {}): Promise<Record<string, any>> {
+async function v1Crypto(plain: Uint8Array, password: string, opts: { rawPadded?: Uint8Array } = {}): Promise<Omit<CryptoJson, 'cipher'> & { cipher: string }> {
   const salt = fill(32, 0x77);
   const iv = fill(16, 0x66);
   const dk = await kdf.scrypt(utf8(password), salt, 16, 8, 1, 32);

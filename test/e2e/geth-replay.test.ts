@@ -388,7 +388,7 @@ test('audit log: one request/response pair per call, results logged, no password
     assert.ok(l.endsWith(' error=<nil>'));
   });
   const txResponses = records.filter((r) => r.msg === 'SignTransaction' && r.type === 'response').map((r) => r.line);
-  txResponses.forEach((l, i) => assert.ok(l.includes(` data=${signed[i].raw.slice(2)} `), `SignTransaction response ${i} logs the raw`));
+  txResponses.forEach((l, i) => { assert.ok(l.includes(` data=${signed[i].raw.slice(2)} `), `SignTransaction response ${i} logs the raw`); });
   assert.ok(records.every((r) => r.type === 'response' || r.line.includes(' metadata="{\\"remote\\":\\"NA\\",\\"local\\":\\"NA\\",\\"scheme\\":\\"ipc\\"')), 'IPC metadata');
   for (const secret of [ACCOUNT_PASSWORD, MASTER_PASSWORD, SEALER_KEY]) {
     assert.ok(!audit.includes(secret), 'no secret in the audit log');

@@ -95,7 +95,7 @@ test('Ledger through libusb and umockdev: list-wallets, --nousb, signing checked
 
     // list-wallets opens the device: app version and derived accounts, in clef's format.
     const lw = await runClefOk(['--suppress-bootwarn', '--keystore', './ks', 'list-wallets'], { cwd: dir, env: bus.env(), timeoutMs: 90000 });
-    assert.match(lw.stdout, /- Wallet 0 at ledger:\/\/0001:0005:00 \(Ethereum app v1\.10\.3 online \)\n  -Account 0: 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 \(ledger:\/\/0001:0005:00\/m\/44'\/60'\/0'\/0\/0\)\n/);
+    assert.match(lw.stdout, /- Wallet 0 at ledger:\/\/0001:0005:00 \(Ethereum app v1\.10\.3 online \)\n {2}-Account 0: 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 \(ledger:\/\/0001:0005:00\/m\/44'\/60'\/0'\/0\/0\)\n/);
     assert.match(lw.stdout, /\(ledger:\/\/0001:0005:00\/m\/44'\/60'\/0'\/9\)\n/, 'legacy Ledger paths derived too');
     const nousb = await runClefOk(['--suppress-bootwarn', '--keystore', './ks', '--nousb', 'list-wallets'], { cwd: dir, env: bus.env(), timeoutMs: 90000 });
     assert.match(nousb.stdout, /There are no wallets\./);

@@ -312,7 +312,10 @@ export class DaemonProcess {
   signal(sig: NodeJS.Signals): void {
     if (!this.alive) return;
     const pid = this.daemonPid();
-    if (pid === null) return killGroup(this.child, sig);
+    if (pid === null) {
+      killGroup(this.child, sig);
+      return;
+    }
     try {
       process.kill(pid, sig);
     } catch {

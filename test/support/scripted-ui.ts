@@ -45,7 +45,7 @@ export class LineCollector {
     }
     const w = this.waiters;
     this.waiters = [];
-    w.forEach((f) => f());
+    w.forEach((f) => { f(); });
   };
 
   /** The next line not yet taken (waits for it). */

@@ -12,7 +12,7 @@ import { NodeKdf } from '../../adapters/crypto/kdf.ts';
 import { systemRandom } from '../../adapters/crypto/system.ts';
 import { keyFileName } from '../../adapters/keystore/dir-keystore.ts';
 import { openVault, writeMasterSeedFile } from '../../adapters/vault/masterseed-file.ts';
-import { GethIpcClient } from './ipc-client.ts';
+import type { GethIpcClient } from './ipc-client.ts';
 import type { CliqueLink } from './clique-chain.ts';
 
 export const SEALER_KEY = fromHex('b71c71a67e1177ad4e901695e1b4b9ee17ae16c6668d313eac2f96dbcda3f291');

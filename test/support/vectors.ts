@@ -38,6 +38,7 @@ export function vectorPath(rel: string): string {
 }
 
 /** Parsed JSON of a file inside the vectors folder. */
+// biome-ignore lint/suspicious/noExplicitAny: vector files are free-form JSON that each test reads by its own layout
 export function readVector<T = any>(rel: string): T {
   return JSON.parse(readFileSync(vectorPath(rel), 'utf8')) as T;
 }

@@ -68,7 +68,7 @@ export function encodePath(path: readonly number[]): Uint8Array {
   const out = new Uint8Array(1 + 4 * path.length);
   out[0] = path.length;
   const dv = new DataView(out.buffer);
-  path.forEach((i, k) => dv.setUint32(1 + 4 * k, i >>> 0));
+  path.forEach((i, k) => { dv.setUint32(1 + 4 * k, i >>> 0); });
   return out;
 }
 

@@ -26,13 +26,44 @@ function recorder(): Recorder {
   return { records, crit: at('crit'), error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), trace: at('trace') };
 }
 
+/**
+ * Waits, without polling, until a condition holds: `notify()` re-checks it (called from socket and handler
+ * events); one deadline timer only turns a hang into a failure.
+ */
+class Waiters {
+  private checks: (() => void)[] = [];
+
+  notify(): void {
+    for (const c of this.checks.splice(0)) c();
+  }
+
+  until(done: () => boolean, ms: number, what: () => string): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const check = () => {
+        if (!done()) return void this.checks.push(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      timer = setTimeout(() => {
+        this.checks = this.checks.filter((c) => c !== check);
+        reject(new Error(what()));
+      }, ms);
+      this.checks.push(check);
+    });
+  }
+}
+
 /** A fake signer: `account_version`, an echo, a slow method released by the test, and -32601 otherwise. */
 function fakeSigner() {
   const calls: RpcCall[] = [];
+  const callWaiters = new Waiters();
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const server = new JsonRpcServer(async (call) => {
     calls.push(call);
+    callWaiters.notify();
     if (call.method === 'account_version') return '6.1.0';
     if (call.method === 'account_echo') return call.params as Json;
     if (call.method === 'account_slow') {
@@ -43,20 +74,33 @@ function fakeSigner() {
     if (call.method === 'account_signData') return '0x' + '11'.repeat(64) + '1b';
     throw new SignerError(`the method ${call.method} does not exist/is not available`, ErrorCode.methodNotFound);
   });
-  return { server, calls, release };
+  /** Resolves once the handler has been entered `n` times in all. */
+  const entered = (n: number) => callWaiters.until(() => calls.length >= n, 5000, () => `handler entered ${calls.length} times, not ${n}`);
+  return { server, calls, release, entered };
 }
 
 async function withEndpoint(
-  fn: (ep: IpcEndpoint, ctx: { path: string; dir: string; signer: ReturnType<typeof fakeSigner>; log: Recorder }) => Promise<void>,
+  fn: (
+    ep: IpcEndpoint,
+    ctx: { path: string; dir: string; signer: ReturnType<typeof fakeSigner>; log: Recorder; scanned: (chars: number) => Promise<void> },
+  ) => Promise<void>,
   options?: { maxBuffered?: number; maxRequest?: number },
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clef-ipc-'));
   const path = join(dir, 'sub', 'clef.ipc');
   const signer = fakeSigner();
   const log = recorder();
-  const ep = await startIpcServer(path, signer.server, log, options);
+  // the server's own report that it read and scanned bytes: how a test knows its write arrived
+  let lastScanned = -1;
+  const scanWaiters = new Waiters();
+  const onScanned = (buffered: number) => {
+    lastScanned = buffered;
+    scanWaiters.notify();
+  };
+  const scanned = (chars: number) => scanWaiters.until(() => lastScanned === chars, 5000, () => `server scanned ${lastScanned} pending chars, not ${chars}`);
+  const ep = await startIpcServer(path, signer.server, log, { ...options, onScanned });
   try {
-    await fn(ep, { path, dir, signer, log });
+    await fn(ep, { path, dir, signer, log, scanned });
   } finally {
     signer.release();
     await ep.close();
@@ -70,7 +114,7 @@ class Client {
   private buf = '';
   readonly lines: string[] = [];
   closed = false;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
 
   constructor(path: string) {
     this.socket = connect(path);
@@ -94,7 +138,7 @@ class Client {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.waiters.notify();
   }
 
   async ready(): Promise<void> {
@@ -113,26 +157,12 @@ class Client {
 
   /** Waits (bounded) until `n` lines arrived or the connection closed. */
   async waitLines(n: number, ms = 5000): Promise<string[]> {
-    const deadline = Date.now() + ms;
-    while (this.lines.length < n && !this.closed) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} lines, got ${JSON.stringify(this.lines)}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
+    await this.waiters.until(() => this.lines.length >= n || this.closed, ms, () => `timed out waiting for ${n} lines, got ${JSON.stringify(this.lines)}`);
     return this.lines.slice(0, n);
   }
 
-  async waitClosed(ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('connection stayed open');
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
+  waitClosed(ms = 5000): Promise<void> {
+    return this.waiters.until(() => this.closed, ms, () => 'connection stayed open');
   }
 
   destroy(): void {
@@ -148,7 +178,6 @@ async function stillServes(path: string): Promise<void> {
   c.destroy();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('socket: parents created 0751, leftover removed, socket 0600, removed on close', { skip: isWindows && 'unix sockets only' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clef-ipc-'));
@@ -209,7 +238,7 @@ test("geth's IPC requests (newline-terminated, ids 1, 2, …) get compact answer
 });
 
 test('concatenated values without newlines, a value split across writes, ids echoed verbatim', async () => {
-  await withEndpoint(async (_ep, { path }) => {
+  await withEndpoint(async (_ep, { path, signer, scanned }) => {
     const c = new Client(path);
     await c.write('{"jsonrpc":"2.0","id":1,"method":"account_version"}{"jsonrpc":"2.0","id":"abc","method":"account_version"}  {"jsonrpc":"2.0","id":1.0,"method":"account_version"}');
     const first = await c.waitLines(3);
@@ -220,8 +249,9 @@ test('concatenated values without newlines, a value split across writes, ids ech
     ]);
     const text = '{"jsonrpc":"2.0","id":null,"method":"account_echo","params":["é", 1e3]}';
     await c.write(text.slice(0, 20));
-    await sleep(30);
-    assert.equal(c.lines.length, 3); // nothing answered for half a value
+    await scanned(20); // the server read the half value and holds it
+    assert.equal(signer.calls.length, 3); // nothing handled for half a value
+    assert.equal(c.lines.length, 3); // nor answered
     await c.write(text.slice(20));
     assert.deepEqual((await c.waitLines(4))[3], '{"jsonrpc":"2.0","id":null,"result":["é",1000]}');
     c.destroy();
@@ -360,7 +390,7 @@ test('close() drops open connections and stops listening', async () => {
   try {
     const c = new Client(path);
     await c.write('{"jsonrpc":"2.0","id":1,"method":"account_slow"}');
-    await sleep(20);
+    await signer.entered(1); // the call is in flight when the endpoint closes
     await ep.close();
     await c.waitClosed();
     const late = new Client(path);

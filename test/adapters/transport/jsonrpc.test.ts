@@ -356,16 +356,35 @@ test('batches run sequentially and answer in order; notifications inside are sil
   let active = 0;
   let overlapped = false;
   const order: number[] = [];
+  // Each call waits at a gate the test opens only after it saw the call enter: a batch run concurrently would
+  // have a second call waiting (or `overlapped` set) before the first is let through.
+  const waiting: (() => void)[] = [];
+  let entered: (() => void) | null = null;
+  let gated = true;
   const server = new JsonRpcServer(async (call) => {
     active++;
     if (active > 1) overlapped = true;
-    await new Promise((r) => setTimeout(r, 2));
+    if (gated) {
+      await new Promise<void>((r) => {
+        waiting.push(r);
+        entered?.();
+      });
+    }
     order.push(call.params[0] as number);
     active--;
     return call.params[0];
   });
+  const nextEntry = () => new Promise<void>((r) => (waiting.length > 0 ? r() : (entered = r)));
   const batch = '[{"jsonrpc":"2.0","id":"a","method":"x_y","params":[1]},{"jsonrpc":"2.0","method":"x_y","params":[2]},5,{"jsonrpc":"2.0","id":3,"method":"x_y","params":[3]}]';
-  const reply = await server.handleText(batch, ipc);
+  const pending = server.handleText(batch, ipc);
+  for (let i = 0; i < 3; i++) {
+    await nextEntry();
+    entered = null;
+    assert.equal(waiting.length, 1, 'one call of the batch at a time');
+    waiting.shift()!();
+  }
+  gated = false;
+  const reply = await pending;
   assert.deepEqual(reply, {
     text: '[{"jsonrpc":"2.0","id":"a","result":1},{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}},{"jsonrpc":"2.0","id":3,"result":3}]',
     transportError: false,
@@ -409,23 +428,29 @@ function gatedServer() {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const finished: string[] = [];
-  const server = new JsonRpcServer(async (call) => {
-    if (call.method === 'x_slow') {
-      await gate;
-      finished.push(call.method);
-    }
-    return 'ok';
+  const running: Promise<string>[] = []; // the handler's own promises, awaited instead of sleeping
+  const server = new JsonRpcServer((call) => {
+    const run = (async () => {
+      if (call.method === 'x_slow') {
+        await gate;
+        finished.push(call.method);
+      }
+      return 'ok';
+    })();
+    running.push(run);
+    return run;
   });
-  return { server, release, finished };
+  return { server, release, finished, running };
 }
 
 test('deadline: -32002 is answered while the handler keeps running; its late result is dropped', async () => {
-  const { server, release, finished } = gatedServer();
+  const { server, release, finished, running } = gatedServer();
   const reply = await server.handleText('{"jsonrpc":"2.0","id":"t","method":"x_slow"}', { ...http, timeoutMs: 20 });
   assert.deepEqual(reply, { text: '{"jsonrpc":"2.0","id":"t","error":{"code":-32002,"message":"request timed out"}}', transportError: true });
   assert.deepEqual(finished, []);
+  assert.equal(running.length, 1); // the handler was entered and is still held at the gate
   release();
-  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await running[0], 'ok'); // it ran on to the end after the deadline answered
   assert.deepEqual(finished, ['x_slow']);
   // a fast call is not affected by the deadline
   assert.deepEqual(await server.handleText('{"jsonrpc":"2.0","id":1,"method":"x_fast"}', { ...http, timeoutMs: 5000 }), {

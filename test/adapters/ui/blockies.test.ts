@@ -47,6 +47,7 @@ test('terminal rendering: 4 lines (8 at scale 2) of upper half blocks, top pixel
   const palette = [b.rgb.bgcolor, b.rgb.color, b.rgb.spotcolor];
   const lines = renderBlockie(README_ADDRESS);
   assert.equal(lines.length, 4);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the ESC of ANSI colour sequences is the point
   const cell = /\x1b\[38;2;(\d+);(\d+);(\d+)m\x1b\[48;2;(\d+);(\d+);(\d+)m\u2580/g;
   lines.forEach((line, row) => {
     assert.ok(line.endsWith('\x1b[0m'));

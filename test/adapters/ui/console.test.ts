@@ -196,7 +196,7 @@ test('transaction request: contract creation prints clef\'s "<contact creation>"
   req.transaction.to = null;
   req.transaction.gasPrice = null;
   await new ConsoleUI(t).approveTx(req);
-  assert.match(t.out, /^--------- Transaction request-------------\nto:    <contact creation>\nfrom: {15}0x8A8e/);
+  assert.match(t.out, /^--------- Transaction request-------------\nto: {4}<contact creation>\nfrom: {15}0x8A8e/);
   assert.ok(t.out.includes('\ngasprice: <nil> wei\n'));
 });
 
@@ -528,6 +528,7 @@ test('identicons: off on a pipe (byte-exact clef), on for an interactive termina
   const blockLines = tty.out.split('\n').filter((l) => l.includes('\x1b[38;2;'));
   assert.equal(blockLines.length, 8); // 4 lines for `to`, 4 for `from`
   // The identicon lines sit right under the address lines; the rest of the prompt is unchanged.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI-coloured blockie lines
   assert.equal(tty.out.replace(/^ +\x1b\[.*\n/gm, ''), piped.out);
 
   const forcedOff = new FakeTerminal(true, ['y']);

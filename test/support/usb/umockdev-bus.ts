@@ -63,7 +63,7 @@ export class UmockdevBus {
       if (w) w(l);
       else bus.lines.push(l);
     });
-    rl.on('close', () => bus.waiters.splice(0).forEach((w) => w(null)));
+    rl.on('close', () => bus.waiters.splice(0).forEach((w) => { w(null); }));
     return bus;
   }
 
