@@ -1,10 +1,9 @@
 // The keystore directory: geth's scan rules on its own fixture directory, duplicates, writes (names, modes,
 // verify-then-rename), the change cache (no re-reads without changes, 10,000 files) and setAddress.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DirKeyStore,
@@ -20,21 +19,13 @@ import { toHex, type Address } from '../../core/bytes.ts';
 import { UnknownAccountError } from '../../core/errors.ts';
 import { decryptKeyFile, encryptKeyFile } from '../../core/keyfile.ts';
 import { noVectors, readVector, readVectorText, vectorPath } from '../support/vectors.ts';
+import { tempDirMaker } from '../support/temp-dirs.ts';
 
 const isWindows = process.platform === 'win32';
 // biome-ignore lint/suspicious/noExplicitAny: shared/vectors' index.json is free-form per file kind; the test reads what it knows
 type Entry = any;
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(join(tmpdir(), 'clef-ks-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirMaker('clef-ks-');
 
 /** A copy of the fixture directory, writable, with `swapfile~`, a symlink, a FIFO and a README added. */
 function fixtureCopy(): string {

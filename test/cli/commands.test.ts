@@ -1,11 +1,10 @@
 // The provisioning commands end to end, as scripts use them: `node --import tsx cli/main.ts …` with stdin from a
 // pipe (or closed), temp directories and light scrypt. Files written are checked by decrypting them with the core
 // modules (seed → vault keys → store entries; key files → address), not just by looking at the output.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sha256, toHexRaw, fromHex } from '../../core/bytes.ts';
@@ -18,6 +17,7 @@ import { FileSecretStore } from '../../adapters/vault/file-store.ts';
 import { writeMasterSeedFile } from '../../adapters/vault/masterseed-file.ts';
 import { parseRawKeyFile } from '../../cli/commands/importraw.ts';
 import { projectRoot } from '../support/vectors.ts';
+import { tempDirMaker } from '../support/temp-dirs.ts';
 
 const MAIN = join(projectRoot, 'cli', 'main.ts');
 const TSX = pathToFileURL(join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -53,16 +53,7 @@ function clef(cwd: string, args: string[], input = ''): Promise<Result> {
   });
 }
 
-const created: string[] = [];
-after(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clef-cli-'));
-  created.push(dir);
-  return dir;
-}
+const tempDir = tempDirMaker('clef-cli-');
 
 function vaultDirs(configdir: string): string[] {
   return readdirSync(configdir).filter((n) => /^[0-9a-f]{20}$/.test(n));

@@ -2,10 +2,9 @@
 // prompt) on bad endpoints and paths, names a missing keystore or seed and address-less key files, logs geth's
 // `Served …` lines, runs --stdio-ui-test on the console; list-* --json and log routing for scripts; importraw
 // takes what cast prints; setpw checks the password against the key file; --signersecret password-file modes.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '../../core/bytes.ts';
 import { encryptMasterSeed, LIGHT_SCRYPT } from '../../core/masterseed.ts';
@@ -16,21 +15,14 @@ import { writeMasterSeedFile } from '../../adapters/vault/masterseed-file.ts';
 import { logsToStderr } from '../../cli/boot.ts';
 import { goDuration } from '../../adapters/log/clef-logger.ts';
 import { MASTER_PASSWORD, runClef, spawnDaemon } from '../support/daemon-process.ts';
+import { tempDirMaker } from '../support/temp-dirs.ts';
 
 const RAW_KEY = '0102030405060708090a0102030405060708090a0102030405060708090a0102';
 const RAW_ADDR = '0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6';
 const ACCOUNT_PASSWORD = 'accountpassword1';
 const kdf = new NodeKdf();
 
-const created: string[] = [];
-after(() => {
-  for (const d of created) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'clef-friendly-'));
-  created.push(d);
-  return d;
-}
+const tempDir = tempDirMaker('clef-friendly-');
 
 /** `<dir>/clef` with a light-KDF master seed (password MASTER_PASSWORD) and `<dir>/mpw` (0600) holding it. */
 async function withSeed(dir: string): Promise<void> {

@@ -1,10 +1,9 @@
 // Bounded input and argument checks, end to end as real processes: every read of a file or of stdin a user names
 // stops at its documented cap with a clear error (fed /dev/zero, which never ends); the keystore scan skips
 // oversized and absurdly nested files; commands refuse arguments clef silently ignored, changing nothing.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { decryptMasterSeed } from '../../core/masterseed.ts';
@@ -16,16 +15,9 @@ import { DirKeyStore, firstValueTooDeep } from '../../adapters/keystore/dir-keys
 import { StdioTerminal, InputTooLongError, type TerminalInput } from '../../adapters/terminal/stdio-terminal.ts';
 import { MASTER_PASSWORD, provision, repoRoot, runClef, type RunResult } from '../support/daemon-process.ts';
 import { inCi, vectorsVerdict } from '../support/vectors.ts';
+import { tempDirMaker } from '../support/temp-dirs.ts';
 
-const created: string[] = [];
-after(() => {
-  for (const d of created) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'clef-limits-'));
-  created.push(d);
-  return d;
-}
+const tempDir = tempDirMaker('clef-limits-');
 
 const ZERO = '/dev/zero';
 const hasDevZero = existsSync(ZERO) ? false : 'no /dev/zero on this platform';

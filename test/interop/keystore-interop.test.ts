@@ -1,10 +1,9 @@
 // Key files cross the boundary both ways with real peers: Foundry's cast (Rust eth-keystore) and ethers v6.
 // Light scrypt parameters (geth's --lightkdf n=4096 p=6) keep this fast.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet, encryptKeystoreJson } from 'ethers';
 import { NodeKdf } from '../../adapters/crypto/kdf.ts';
@@ -14,6 +13,7 @@ import { toChecksumAddress, toHex, type Address } from '../../core/bytes.ts';
 import { decryptKeyFile, encryptKeyFile } from '../../core/keyfile.ts';
 import { addressOfPrivateKey } from '../../core/secp256k1.ts';
 import { projectRoot } from '../support/vectors.ts';
+import { tempDirMaker } from '../support/temp-dirs.ts';
 
 const kdf = new NodeKdf();
 const LIGHT = { n: 4096, p: 6 };
@@ -31,16 +31,7 @@ function cast(args: string[]): string {
   return execFileSync(castBin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(join(tmpdir(), 'clef-interop-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirMaker('clef-interop-');
 
 /** A random valid private key and its address. */
 function freshKey(): { key: Uint8Array; address: Address } {
