@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transaction, TypedDataEncoder, recoverAddress, verifyMessage } from 'ethers';
@@ -17,6 +16,7 @@ import { repoRoot, runClefOk, spawnDaemon, type DaemonProcess } from '../support
 import { GethIpcClient, RpcError, gethSendTxArgs } from '../support/ipc-client.ts';
 import { HdKeys, HARDENED } from '../support/usb/hd-keys.ts';
 import { UmockdevBus, emulatorCommand, umockdevSkip } from '../support/usb/umockdev-bus.ts';
+import { freePort } from '../support/free-port.ts';
 
 const T = 300_000;
 const skip = umockdevSkip();
@@ -36,17 +36,6 @@ function anvilRuns(): boolean {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 async function startAnvil(): Promise<{ rpc: (m: string, p?: Json[]) => Promise<Json>; stop: () => void } | null> {

@@ -4,7 +4,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex } from '../../core/bytes.ts';
@@ -12,6 +11,7 @@ import type { Json, JsonObject } from '../../core/gojson.ts';
 import { signDigest } from '../../core/secp256k1.ts';
 import { decodeSendTxArgs, signTransaction } from '../../core/tx.ts';
 import { projectRoot } from '../support/vectors.ts';
+import { freePort } from '../support/free-port.ts';
 
 const bin = (name: string) => join(projectRoot, 'node_modules', '.bin', name);
 const anvilBin = bin('anvil');
@@ -37,18 +37,6 @@ const castSkip = existsSync(castBin) && runs(castBin) ? false : 'cast is not ins
 
 let anvil: ChildProcess | null = null;
 let url = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 let rpcId = 0;
 async function rpc(method: string, params: Json[] = []): Promise<Json> {
